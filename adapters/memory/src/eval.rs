@@ -1,0 +1,107 @@
+//! Evaluates checked filters against records: the executable specification of the filter
+//! reference in `portico_domain::filter`.
+
+use std::cmp::Ordering;
+
+use portico_domain::filter::like;
+use portico_domain::{Condition, Direction, Op, Order, Record, Value, Where};
+use regex::{Regex, RegexBuilder};
+
+/// A where clause with its patterns compiled once per query.
+pub(crate) enum Compiled {
+    And(Vec<Compiled>),
+    Or(Vec<Compiled>),
+    Cond(String, Test),
+}
+
+pub(crate) enum Test {
+    Op(Op),
+    /// LIKE, ILIKE and regexp, compiled; `negated` for nlike/nilike.
+    Pattern { regex: Regex, negated: bool },
+}
+
+impl Compiled {
+    /// Compiles a checked clause. Patterns were validated by the check stage, so compiling
+    /// them cannot fail except on size; such a pattern matches nothing.
+    pub(crate) fn new(clause: &Where) -> Compiled {
+        match clause {
+            Where::And(parts) => Compiled::And(parts.iter().map(Compiled::new).collect()),
+            Where::Or(parts) => Compiled::Or(parts.iter().map(Compiled::new).collect()),
+            Where::Cond(Condition { property, op, .. }) => {
+                let pattern = |source: String, insensitive: bool, negated: bool| Test::Pattern {
+                    regex: RegexBuilder::new(&source)
+                        .case_insensitive(insensitive)
+                        .size_limit(1 << 20)
+                        .build()
+                        .unwrap_or_else(|_| Regex::new("[^\\s\\S]").expect("the never-matching pattern compiles")),
+                    negated,
+                };
+                let test = match op {
+                    Op::Like(p) => pattern(like::to_regex(p), false, false),
+                    Op::Nlike(p) => pattern(like::to_regex(p), false, true),
+                    Op::Ilike(p) => pattern(like::to_regex(p), true, false),
+                    Op::Nilike(p) => pattern(like::to_regex(p), true, true),
+                    Op::Regexp(spec) => pattern(spec.pattern.clone(), spec.case_insensitive, false),
+                    other => Test::Op(other.clone()),
+                };
+                Compiled::Cond(property.clone(), test)
+            }
+        }
+    }
+
+    pub(crate) fn matches(&self, record: &Record) -> bool {
+        match self {
+            Compiled::And(parts) => parts.iter().all(|p| p.matches(record)),
+            Compiled::Or(parts) => parts.iter().any(|p| p.matches(record)),
+            Compiled::Cond(property, test) => {
+                let value = record.get(property).unwrap_or(&Value::Null);
+                test.matches(value)
+            }
+        }
+    }
+}
+
+impl Test {
+    fn matches(&self, v: &Value) -> bool {
+        let present = !v.is_null();
+        let cmp = |x: &Value| v.total_cmp(x);
+        match self {
+            Test::Pattern { regex, negated } => {
+                let hit = matches!(v, Value::String(s) if regex.is_match(s));
+                hit != *negated
+            }
+            Test::Op(op) => match op {
+                Op::Eq(Value::Null) => !present,
+                Op::Eq(x) => present && v.filter_eq(x),
+                Op::Neq(Value::Null) => present,
+                Op::Neq(x) => !present || !v.filter_eq(x),
+                Op::Gt(x) => present && cmp(x) == Ordering::Greater,
+                Op::Gte(x) => present && cmp(x) != Ordering::Less,
+                Op::Lt(x) => present && cmp(x) == Ordering::Less,
+                Op::Lte(x) => present && cmp(x) != Ordering::Greater,
+                Op::Between(lo, hi) => present && cmp(lo) != Ordering::Less && cmp(hi) != Ordering::Greater,
+                Op::Inq(items) => present && items.iter().any(|x| v.filter_eq(x)),
+                Op::Nin(items) => !present || !items.iter().any(|x| v.filter_eq(x)),
+                Op::Exists(want) => present == *want,
+                // Patterns are compiled into `Test::Pattern`.
+                Op::Like(_) | Op::Nlike(_) | Op::Ilike(_) | Op::Nilike(_) | Op::Regexp(_) => false,
+            },
+        }
+    }
+}
+
+/// Compares two records by the sort keys: nulls first ascending, last descending.
+pub(crate) fn compare(a: &Record, b: &Record, order: &[Order]) -> Ordering {
+    for key in order {
+        let x = a.get(&key.property).unwrap_or(&Value::Null);
+        let y = b.get(&key.property).unwrap_or(&Value::Null);
+        let o = match key.direction {
+            Direction::Asc => x.total_cmp(y),
+            Direction::Desc => y.total_cmp(x),
+        };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    Ordering::Equal
+}

@@ -1,0 +1,377 @@
+//! `#[derive(Entity)]` for Portico: builds the model definition from a plain struct and its
+//! `#[portico(...)]` attributes, converts to and from records, and generates typed field names.
+//!
+//! Struct attributes: `name = "Todo"` (model name, default: the struct name),
+//! `table = "todos"` (storage name), `strict = false` (free-form), `description = "…"`,
+//! `rename_all = "camelCase" | "snake_case"` (property names; default camelCase, as LoopBack).
+//!
+//! Field attributes: `id`, `generated`, `rename = "x"`, `column = "x"`, `hidden`, `unique`,
+//! `index`, `description = "…"` (default: the doc comment), `default = <expr>`, `default_now`,
+//! `default_uuid`, `length(min = 1, max = 9)`, `pattern = "^a"`, `minimum = 0`, `maximum = 9`,
+//! `one_of(<expr>, …)`, `format = "email" | "uri"`.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as Tokens};
+use quote::{format_ident, quote};
+use syn::parse::Parse;
+use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathArguments, Type, parse_macro_input};
+
+/// Derives `portico_domain::Entity`; see the crate docs for the attributes.
+#[proc_macro_derive(Entity, attributes(portico))]
+pub fn derive_entity(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+#[derive(Default)]
+struct ModelAttrs {
+    name: Option<String>,
+    table: Option<String>,
+    strict: Option<bool>,
+    description: Option<String>,
+    snake_case: bool,
+}
+
+#[derive(Default)]
+struct FieldAttrs {
+    id: bool,
+    generated: bool,
+    rename: Option<String>,
+    column: Option<String>,
+    hidden: bool,
+    unique: bool,
+    index: bool,
+    description: Option<String>,
+    default: Option<Expr>,
+    default_now: bool,
+    default_uuid: bool,
+    min_length: Option<Expr>,
+    max_length: Option<Expr>,
+    pattern: Option<LitStr>,
+    minimum: Option<Expr>,
+    maximum: Option<Expr>,
+    one_of: Vec<Expr>,
+    format: Option<LitStr>,
+}
+
+fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
+    let mut attrs = ModelAttrs::default();
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("portico")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            match key.as_str() {
+                "name" => attrs.name = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "table" => attrs.table = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "description" => attrs.description = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "strict" => attrs.strict = Some(meta.value()?.parse::<syn::LitBool>()?.value),
+                "rename_all" => {
+                    let lit = meta.value()?.parse::<LitStr>()?;
+                    attrs.snake_case = match lit.value().as_str() {
+                        "camelCase" => false,
+                        "snake_case" => true,
+                        _ => return Err(syn::Error::new(lit.span(), "rename_all is \"camelCase\" or \"snake_case\"")),
+                    };
+                }
+                _ => return Err(meta.error(format!("unknown portico model attribute `{key}`"))),
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attrs)
+}
+
+fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut attrs = FieldAttrs {
+        description: doc_comment(&field.attrs),
+        ..FieldAttrs::default()
+    };
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("portico")) {
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            match key.as_str() {
+                "id" => attrs.id = true,
+                "generated" => attrs.generated = true,
+                "hidden" => attrs.hidden = true,
+                "unique" => attrs.unique = true,
+                "index" => attrs.index = true,
+                "default_now" => attrs.default_now = true,
+                "default_uuid" => attrs.default_uuid = true,
+                "rename" => attrs.rename = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "column" => attrs.column = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "description" => attrs.description = Some(meta.value()?.parse::<LitStr>()?.value()),
+                "default" => attrs.default = Some(meta.value()?.parse()?),
+                "pattern" => attrs.pattern = Some(meta.value()?.parse()?),
+                "format" => attrs.format = Some(meta.value()?.parse()?),
+                "minimum" => attrs.minimum = Some(meta.value()?.parse()?),
+                "maximum" => attrs.maximum = Some(meta.value()?.parse()?),
+                "length" => meta.parse_nested_meta(|inner| {
+                    if inner.path.is_ident("min") {
+                        attrs.min_length = Some(inner.value()?.parse()?);
+                    } else if inner.path.is_ident("max") {
+                        attrs.max_length = Some(inner.value()?.parse()?);
+                    } else {
+                        return Err(inner.error("length takes min and max"));
+                    }
+                    Ok(())
+                })?,
+                "one_of" => {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    attrs.one_of = content.parse_terminated(Expr::parse, syn::Token![,])?.into_iter().collect();
+                }
+                _ => return Err(meta.error(format!("unknown portico field attribute `{key}`"))),
+            }
+            Ok(())
+        })?;
+    }
+    Ok(attrs)
+}
+
+
+fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s), ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+/// `Option<T>` → `Some(T)`.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        PathArguments::AngleBracketed(args) => match args.args.first()? {
+            GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.trim_start_matches("r#").chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ident = &input.ident;
+    let vis = &input.vis;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(&input.generics, "Entity cannot be derived for generic structs"));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(Span::call_site(), "Entity can only be derived for structs"));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(Span::call_site(), "Entity needs a struct with named fields"));
+    };
+    let model = model_attrs(input)?;
+    let model_name = model.name.clone().unwrap_or_else(|| ident.to_string());
+    let d = quote!(::portico_domain);
+
+    let mut properties = Vec::new();
+    let mut to_record = Vec::new();
+    let mut from_record = Vec::new();
+    let mut field_decls = Vec::new();
+    let mut field_inits = Vec::new();
+    let mut id_field: Option<(&Ident, &Type, bool)> = None;
+
+    for field in &named.named {
+        let attrs = field_attrs(field)?;
+        let fident = field.ident.as_ref().expect("named fields have idents");
+        let ty = &field.ty;
+        let inner = option_inner(ty);
+        let value_ty = inner.unwrap_or(ty);
+        let raw = fident.to_string();
+        let api_name = attrs.rename.clone().unwrap_or_else(|| {
+            if model.snake_case { raw.trim_start_matches("r#").to_owned() } else { camel_case(&raw) }
+        });
+
+        if attrs.id {
+            if id_field.is_some() {
+                return Err(syn::Error::new_spanned(fident, "only one field can be #[portico(id)]"));
+            }
+            id_field = Some((fident, value_ty, inner.is_some()));
+        }
+        if attrs.generated && !attrs.id {
+            return Err(syn::Error::new_spanned(fident, "`generated` applies to the id field only"));
+        }
+        if attrs.generated && inner.is_none() {
+            return Err(syn::Error::new_spanned(ty, "a generated id must be an Option (None until the store assigns it)"));
+        }
+
+        let id = attrs.id;
+        let generated = attrs.generated;
+        let hidden = attrs.hidden;
+        let index = if attrs.unique {
+            quote!(#d::IndexKind::Unique)
+        } else if attrs.index {
+            quote!(#d::IndexKind::Plain)
+        } else {
+            quote!(#d::IndexKind::None)
+        };
+        let description = opt_string(&attrs.description);
+        let storage_name = opt_string(&attrs.column);
+        let default = match (&attrs.default, attrs.default_now, attrs.default_uuid) {
+            (Some(expr), false, false) => {
+                quote!(::core::option::Option::Some(#d::DefaultValue::Value(#d::FieldValue::into_value(::core::convert::Into::<#value_ty>::into(#expr)))))
+            }
+            (None, true, false) => quote!(::core::option::Option::Some(#d::DefaultValue::Now)),
+            (None, false, true) => quote!(::core::option::Option::Some(#d::DefaultValue::Uuid)),
+            (None, false, false) => quote!(::core::option::Option::None),
+            _ => return Err(syn::Error::new_spanned(fident, "use only one of default, default_now, default_uuid")),
+        };
+        let has_default = attrs.default.is_some() || attrs.default_now || attrs.default_uuid;
+        let opt_u64 = |e: &Option<Expr>| match e {
+            Some(e) => quote!(::core::option::Option::Some((#e) as u64)),
+            None => quote!(::core::option::Option::None),
+        };
+        let opt_f64 = |e: &Option<Expr>| match e {
+            Some(e) => quote!(::core::option::Option::Some((#e) as f64)),
+            None => quote!(::core::option::Option::None),
+        };
+        let (min_length, max_length) = (opt_u64(&attrs.min_length), opt_u64(&attrs.max_length));
+        let (minimum, maximum) = (opt_f64(&attrs.minimum), opt_f64(&attrs.maximum));
+        let pattern = match &attrs.pattern {
+            Some(p) => {
+                let message = format!("invalid pattern on {model_name}.{api_name}");
+                quote!(::core::option::Option::Some(#d::__private::Regex::new(#p).expect(#message)))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let format = match attrs.format.as_ref().map(|f| (f.value(), f)) {
+            Some((f, _)) if f == "email" => quote!(::core::option::Option::Some(#d::Format::Email)),
+            Some((f, _)) if f == "uri" || f == "url" => quote!(::core::option::Option::Some(#d::Format::Uri)),
+            Some((_, lit)) => return Err(syn::Error::new(lit.span(), "format is \"email\" or \"uri\"")),
+            None => quote!(::core::option::Option::None),
+        };
+        let one_of = &attrs.one_of;
+
+        properties.push(quote! {
+            #d::PropertyDef {
+                name: ::std::string::String::from(#api_name),
+                ty: <#value_ty as #d::FieldValue>::property_type(),
+                required: !<#ty as #d::FieldValue>::is_optional() && !#generated && !#has_default,
+                id: #id,
+                generated: #generated,
+                default: #default,
+                hidden: #hidden,
+                index: #index,
+                description: #description,
+                storage_name: #storage_name,
+                constraints: #d::Constraints {
+                    min_length: #min_length,
+                    max_length: #max_length,
+                    pattern: #pattern,
+                    minimum: #minimum,
+                    maximum: #maximum,
+                    enum_values: ::std::vec![#(#d::FieldValue::into_value(::core::convert::Into::<#value_ty>::into(#one_of))),*],
+                    format: #format,
+                },
+            }
+        });
+        to_record.push(quote!(#d::__private::put_field(&mut record, #api_name, &self.#fident);));
+        from_record.push(quote!(#fident: #d::__private::take_field(&mut record, #api_name)?,));
+        let doc = format!("The `{api_name}` property.");
+        field_decls.push(quote!(#[doc = #doc] pub #fident: #d::Field<#ident, #value_ty>,));
+        field_inits.push(quote!(#fident: #d::Field::new(#api_name),));
+    }
+
+    let Some((id_ident, id_ty, id_optional)) = id_field else {
+        return Err(syn::Error::new(Span::call_site(), "an Entity needs one field marked #[portico(id)]"));
+    };
+    let id_expr = if id_optional {
+        quote!(::core::clone::Clone::clone(&self.#id_ident))
+    } else {
+        quote!(::core::option::Option::Some(::core::clone::Clone::clone(&self.#id_ident)))
+    };
+    let strict = model.strict.unwrap_or(true);
+    let table = opt_string(&model.table);
+    let model_description = opt_string(&model.description);
+    let fields_ident = format_ident!("{}Fields", ident);
+    let fields_doc = format!("Typed field names of [`{ident}`], for filters, sort keys and patches.");
+    let const_doc = format!("Typed field names of `{model_name}`: `{ident}::FIELDS.<field>`.");
+    let invalid = format!("invalid model definition for {model_name}");
+
+    Ok(quote! {
+        impl #d::Entity for #ident {
+            type Id = #id_ty;
+
+            fn definition() -> &'static #d::ModelDef {
+                static DEFINITION: #d::__private::OnceLock<#d::ModelDef> = #d::__private::OnceLock::new();
+                DEFINITION.get_or_init(|| {
+                    let definition = #d::ModelDef {
+                        name: ::std::string::String::from(#model_name),
+                        properties: ::std::vec![#(#properties),*],
+                        settings: #d::ModelSettings {
+                            strict: #strict,
+                            storage_name: #table,
+                            description: #model_description,
+                        },
+                        relations: ::std::vec::Vec::new(),
+                    };
+                    if let ::core::result::Result::Err(problems) = definition.check() {
+                        panic!("{}: {}", #invalid, problems.join("; "));
+                    }
+                    definition
+                })
+            }
+
+            fn id(&self) -> ::core::option::Option<Self::Id> {
+                #id_expr
+            }
+
+            fn to_record(&self) -> #d::Record {
+                let mut record = #d::Record::new();
+                #(#to_record)*
+                record
+            }
+
+            fn from_record(mut record: #d::Record) -> ::core::result::Result<Self, #d::RecordError> {
+                ::core::result::Result::Ok(Self { #(#from_record)* })
+            }
+        }
+
+        #[doc = #fields_doc]
+        #[derive(Clone, Copy, Debug)]
+        #vis struct #fields_ident {
+            #(#field_decls)*
+        }
+
+        impl #ident {
+            #[doc = #const_doc]
+            #vis const FIELDS: #fields_ident = #fields_ident { #(#field_inits)* };
+        }
+    })
+}
+
+fn opt_string(s: &Option<String>) -> Tokens {
+    match s {
+        Some(s) => quote!(::core::option::Option::Some(::std::string::String::from(#s))),
+        None => quote!(::core::option::Option::None),
+    }
+}

@@ -1,0 +1,105 @@
+//! The domain's error type: what every layer above reports to its callers.
+
+use std::fmt;
+
+use crate::filter::FilterErrors;
+use crate::validation::ValidationErrors;
+
+/// A boxed error from a backend, kept as the `source` of [`Error::Unavailable`] and
+/// [`Error::Backend`] so logs can show it while API users never see it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Shorthand for results carrying the domain [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when working with entities, whatever the backend.
+///
+/// Adapters map their driver errors *by kind* into these variants (a unique violation becomes
+/// [`Error::Conflict`], an unreachable server [`Error::Unavailable`]); the messages of
+/// `Unavailable` and `Backend` are fixed, so no SQL text, parameter or credential can reach an
+/// API user through `Display`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No entity of this model has this id (LoopBack's `ENTITY_NOT_FOUND`).
+    #[error("Entity not found: {entity} with id {id}")]
+    NotFound {
+        /// The model name, e.g. `Todo`.
+        entity: String,
+        /// The id, rendered as JSON (`99`, `"a1b2"`), as LoopBack does.
+        id: String,
+    },
+    /// The data failed validation against the model (LoopBack's `VALIDATION_FAILED`).
+    #[error("{0}")]
+    Validation(ValidationErrors),
+    /// The filter or where clause is invalid; every problem found is listed.
+    #[error("{0}")]
+    InvalidFilter(FilterErrors),
+    /// The write collides with existing data, e.g. a unique property or an existing id.
+    #[error("{message}")]
+    Conflict {
+        /// The model name.
+        entity: String,
+        /// A message safe to show to API users (names the property, never the value).
+        message: String,
+    },
+    /// The request body is unusable as a whole, e.g. an empty patch
+    /// (LoopBack's `INVALID_BODY_DEFINITION`).
+    #[error("{0}")]
+    InvalidBody(String),
+    /// The backend cannot honour this operator or feature with the documented semantics.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The backend cannot be reached (connection refused, pool timeout, server selection).
+    #[error("the data source is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// Any other backend failure; the cause is kept as the source for logs.
+    #[error("the data source failed")]
+    Backend(#[source] BoxError),
+}
+
+impl Error {
+    /// Builds [`Error::NotFound`] for a model and an id rendered as JSON.
+    pub fn not_found(entity: impl Into<String>, id: &crate::Value) -> Self {
+        Error::NotFound {
+            entity: entity.into(),
+            id: id.to_json().to_string(),
+        }
+    }
+
+    /// Builds [`Error::Backend`] from any error.
+    pub fn backend(source: impl Into<BoxError>) -> Self {
+        Error::Backend(source.into())
+    }
+
+    /// Builds [`Error::Unavailable`] from any error.
+    pub fn unavailable(source: impl Into<BoxError>) -> Self {
+        Error::Unavailable(source.into())
+    }
+
+    /// A stable machine-readable code, LoopBack's where it has one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "ENTITY_NOT_FOUND",
+            Error::Validation(_) => "VALIDATION_FAILED",
+            Error::InvalidFilter(_) => "INVALID_PARAMETER_VALUE",
+            Error::Conflict { .. } => "CONFLICT",
+            Error::InvalidBody(_) => "INVALID_BODY_DEFINITION",
+            Error::Unsupported(_) => "NOT_IMPLEMENTED",
+            Error::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Error::Backend(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// A plain message error, for backends that have nothing better to wrap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message(pub String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}

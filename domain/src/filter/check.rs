@@ -1,0 +1,443 @@
+//! Stage 2: a parsed filter checked against a model, values coerced, every error collected.
+
+use super::{Checked, Condition, Fields, Filter, FilterErrors, Op, Order, Where};
+use crate::Error;
+use crate::model::{ModelDef, PropertyDef, PropertyType};
+use crate::value::Value;
+
+/// What a backend can honour with the documented semantics. Filters using anything else are
+/// rejected with [`Error::Unsupported`] rather than emulated differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// `ilike` / `nilike`.
+    pub ilike: bool,
+    /// `regexp` (with the `i` flag).
+    pub regexp: bool,
+    /// Transactions.
+    pub transactions: bool,
+    /// Free-form (non-strict) models whose records carry properties beyond the definition.
+    pub free_form_properties: bool,
+}
+
+impl Capabilities {
+    /// Everything the filter DSL defines (what the memory adapter offers, minus transactions).
+    pub fn all_operators() -> Self {
+        Capabilities {
+            ilike: true,
+            regexp: true,
+            transactions: false,
+            free_form_properties: true,
+        }
+    }
+
+    /// Only the operators every backend must offer.
+    pub fn minimal() -> Self {
+        Capabilities {
+            ilike: false,
+            regexp: false,
+            transactions: false,
+            free_form_properties: false,
+        }
+    }
+}
+
+/// Bounds that keep one filter from costing too much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Deepest `and`/`or` nesting (LoopBack's `maxDepthOfQuery` is 12 too).
+    pub max_depth: usize,
+    /// Most items in one `inq`/`nin` list or one `and`/`or` list.
+    pub max_list_len: usize,
+    /// Most sort keys.
+    pub max_order_keys: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 12,
+            max_list_len: 1000,
+            max_order_keys: 16,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets the deepest nesting.
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Sets the largest list.
+    pub fn with_max_list_len(mut self, len: usize) -> Self {
+        self.max_list_len = len;
+        self
+    }
+}
+
+/// What a check needs besides the model: the backend's capabilities and the limits.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The backend's capabilities.
+    pub capabilities: Capabilities,
+    /// The limits.
+    pub limits: Limits,
+}
+
+impl CheckOptions {
+    /// Options for a backend with these capabilities and the default limits.
+    pub fn new(capabilities: Capabilities) -> Self {
+        CheckOptions {
+            capabilities,
+            limits: Limits::default(),
+        }
+    }
+}
+
+struct Checker<'a> {
+    model: &'a ModelDef,
+    options: &'a CheckOptions,
+    errors: FilterErrors,
+    unsupported: Vec<String>,
+}
+
+pub(super) fn check_filter(filter: Filter, model: &ModelDef, options: &CheckOptions) -> crate::Result<Checked<Filter>> {
+    let mut c = Checker::new(model, options);
+    let where_ = filter.where_.and_then(|w| c.where_clause(w, "/where", 1));
+    let fields = filter.fields.map(|f| Fields::Include(c.fields(f)));
+    let order = c.order(filter.order);
+    if filter.limit == Some(0) {
+        c.errors.push("/limit", "type", "must be a positive integer, got 0");
+    }
+    for (i, inclusion) in filter.include.iter().enumerate() {
+        if !model.relations.iter().any(|r| r.name == inclusion.relation) {
+            let known: Vec<&str> = model.relations.iter().map(|r| r.name.as_str()).collect();
+            c.errors.push(
+                &format!("/include/{i}"),
+                "unknownRelation",
+                format!("unknown relation '{}' of {} (known: {})", inclusion.relation, model.name, list_or_none(&known)),
+            );
+        }
+    }
+    c.finish(Filter {
+        where_,
+        fields,
+        order,
+        limit: filter.limit,
+        skip: filter.skip,
+        include: filter.include,
+    })
+}
+
+pub(super) fn check_where_root(clause: Where, model: &ModelDef, options: &CheckOptions) -> crate::Result<Checked<Where>> {
+    let mut c = Checker::new(model, options);
+    let checked = c.where_clause(clause, "", 1);
+    c.finish(checked.unwrap_or(Where::And(Vec::new())))
+}
+
+fn list_or_none(names: &[&str]) -> String {
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+}
+
+impl<'a> Checker<'a> {
+    fn new(model: &'a ModelDef, options: &'a CheckOptions) -> Self {
+        Checker {
+            model,
+            options,
+            errors: FilterErrors::default(),
+            unsupported: Vec::new(),
+        }
+    }
+
+    fn finish<T>(self, value: T) -> crate::Result<Checked<T>> {
+        if !self.errors.0.is_empty() {
+            return Err(Error::InvalidFilter(self.errors));
+        }
+        if !self.unsupported.is_empty() {
+            return Err(Error::Unsupported(self.unsupported.join("; ")));
+        }
+        Ok(Checked::new(value))
+    }
+
+    /// Resolves a property for use in a filter: `None` (after recording why) when unusable,
+    /// `Some(None)` for an unknown name on a free-form model (allowed, but untyped).
+    fn property(&mut self, name: &str, path: &str) -> Option<Option<&'a PropertyDef>> {
+        match self.model.get(name) {
+            Some(p) if p.hidden => {
+                self.errors.push(path, "hiddenProperty", format!("property '{name}' of {} is hidden and cannot be used in a filter", self.model.name));
+                None
+            }
+            Some(p) => Some(Some(p)),
+            None if !self.model.settings.strict => Some(None),
+            None => {
+                let known: Vec<&str> = self.model.properties.iter().filter(|p| !p.hidden).map(|p| p.name.as_str()).collect();
+                self.errors.push(path, "unknownProperty", format!("unknown property '{name}' of {} (known: {})", self.model.name, known.join(", ")));
+                None
+            }
+        }
+    }
+
+    fn where_clause(&mut self, clause: Where, path: &str, depth: usize) -> Option<Where> {
+        match clause {
+            Where::And(_) | Where::Or(_) if depth > self.options.limits.max_depth => {
+                self.errors.push(path, "tooDeep", format!("where clauses nest deeper than {} levels", self.options.limits.max_depth));
+                None
+            }
+            Where::And(parts) => self.list(parts, &format!("{path}/and"), depth).map(Where::And),
+            Where::Or(parts) => self.list(parts, &format!("{path}/or"), depth).map(Where::Or),
+            Where::Cond(cond) => self.condition(cond, path).map(Where::Cond),
+        }
+    }
+
+    fn list(&mut self, parts: Vec<Where>, path: &str, depth: usize) -> Option<Vec<Where>> {
+        if parts.len() > self.options.limits.max_list_len {
+            self.errors.push(path, "tooMany", format!("more than {} clauses", self.options.limits.max_list_len));
+            return None;
+        }
+        let checked: Vec<Option<Where>> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| self.where_clause(w, &format!("{path}/{i}"), depth + 1))
+            .collect();
+        checked.into_iter().collect()
+    }
+
+    fn condition(&mut self, cond: Condition, path: &str) -> Option<Condition> {
+        let Condition { property, op, source } = cond;
+        let path = source.as_deref().map_or_else(|| format!("{path}/{property}"), str::to_owned);
+        let prop = self.property(&property, &path)?;
+        let op_path = format!("{path}/{}", op.name());
+        let op = match prop {
+            Some(prop) => self.typed_op(op, prop, &op_path),
+            // Free-form property: no type to coerce to; values are used as given.
+            None => Some(op),
+        }?;
+        match &op {
+            Op::Ilike(_) | Op::Nilike(_) if !self.options.capabilities.ilike => {
+                self.unsupported.push(format!("{} is not supported by this backend", op.name()));
+            }
+            Op::Regexp(_) if !self.options.capabilities.regexp => {
+                self.unsupported.push("regexp is not supported by this backend".to_owned());
+            }
+            _ => {}
+        }
+        Some(Condition { property, op, source })
+    }
+
+    fn typed_op(&mut self, op: Op, prop: &PropertyDef, path: &str) -> Option<Op> {
+        let ty = &prop.ty;
+        let name = op.name();
+        let wrong = |this: &mut Self, why: String| {
+            this.errors.push(path, "type", why);
+            None
+        };
+        match op {
+            Op::Exists(b) => Some(Op::Exists(b)),
+            Op::Eq(v) | Op::Neq(v) if !ty.is_scalar() && !v.is_null() => {
+                wrong(self, format!("'{}' is {ty}: only null comparisons and exists are allowed", prop.name))
+            }
+            Op::Eq(v) => self.value(v, ty, path, true).map(Op::Eq),
+            Op::Neq(v) => self.value(v, ty, path, true).map(Op::Neq),
+            Op::Gt(_) | Op::Gte(_) | Op::Lt(_) | Op::Lte(_) | Op::Between(..) if !ty.is_ordered() => {
+                wrong(self, format!("{name} needs an ordered property; '{}' is {ty}", prop.name))
+            }
+            Op::Gt(v) => self.value(v, ty, path, false).map(Op::Gt),
+            Op::Gte(v) => self.value(v, ty, path, false).map(Op::Gte),
+            Op::Lt(v) => self.value(v, ty, path, false).map(Op::Lt),
+            Op::Lte(v) => self.value(v, ty, path, false).map(Op::Lte),
+            Op::Between(lo, hi) => {
+                let lo = self.value(lo, ty, &format!("{path}/0"), false);
+                let hi = self.value(hi, ty, &format!("{path}/1"), false);
+                Some(Op::Between(lo?, hi?))
+            }
+            Op::Inq(_) | Op::Nin(_) if !ty.is_scalar() => wrong(self, format!("{name} needs a scalar property; '{}' is {ty}", prop.name)),
+            Op::Inq(items) => self.items(items, ty, path).map(Op::Inq),
+            Op::Nin(items) => self.items(items, ty, path).map(Op::Nin),
+            Op::Like(_) | Op::Nlike(_) | Op::Ilike(_) | Op::Nilike(_) | Op::Regexp(_) if *ty != PropertyType::String => {
+                wrong(self, format!("{name} needs a string property; '{}' is {ty}", prop.name))
+            }
+            other => Some(other),
+        }
+    }
+
+    fn items(&mut self, items: Vec<Value>, ty: &PropertyType, path: &str) -> Option<Vec<Value>> {
+        if items.len() > self.options.limits.max_list_len {
+            self.errors.push(path, "tooMany", format!("more than {} values", self.options.limits.max_list_len));
+            return None;
+        }
+        let checked: Vec<Option<Value>> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| self.value(v, ty, &format!("{path}/{i}"), false))
+            .collect();
+        checked.into_iter().collect()
+    }
+
+    fn value(&mut self, value: Value, ty: &PropertyType, path: &str, null_ok: bool) -> Option<Value> {
+        if value.is_null() {
+            if null_ok {
+                return Some(Value::Null);
+            }
+            self.errors.push(path, "type", "null is not allowed here (use {\"eq\": null} or exists)");
+            return None;
+        }
+        let shown = value.to_json();
+        match value.coerce(ty) {
+            Ok(v) => Some(v),
+            Err(mismatch) => {
+                self.errors.push(path, "type", format!("{mismatch}, got {shown}"));
+                None
+            }
+        }
+    }
+
+    /// Resolves `fields` to the complete, ordered list of selected properties.
+    fn fields(&mut self, fields: Fields) -> Vec<String> {
+        let (named, include) = match fields {
+            Fields::Include(names) => (names, true),
+            Fields::Exclude(names) => (names, false),
+        };
+        for (i, name) in named.iter().enumerate() {
+            // Leaving a hidden property out is harmless; only selecting one is refused.
+            if include || self.model.get(name).is_none_or(|p| !p.hidden) {
+                let _ = self.property(name, &format!("/fields/{i}"));
+            }
+        }
+        let mut selected: Vec<String> = self
+            .model
+            .properties
+            .iter()
+            .filter(|p| !p.hidden && named.contains(&p.name) == include)
+            .map(|p| p.name.clone())
+            .collect();
+        if include && !self.model.settings.strict {
+            selected.extend(named.iter().filter(|n| self.model.get(n).is_none()).cloned());
+        }
+        selected
+    }
+
+    fn order(&mut self, order: Vec<Order>) -> Vec<Order> {
+        if order.len() > self.options.limits.max_order_keys {
+            self.errors.push("/order", "tooMany", format!("more than {} sort keys", self.options.limits.max_order_keys));
+            return Vec::new();
+        }
+        let mut out: Vec<Order> = Vec::new();
+        for (i, key) in order.into_iter().enumerate() {
+            let path = format!("/order/{i}");
+            if out.iter().any(|o| o.property == key.property) {
+                self.errors.push(&path, "invalid", format!("'{}' is ordered twice", key.property));
+                continue;
+            }
+            match self.property(&key.property, &path) {
+                Some(Some(p)) if !p.ty.is_scalar() => {
+                    self.errors.push(&path, "type", format!("cannot order by '{}': it is {}", p.name, p.ty));
+                }
+                Some(_) => out.push(key),
+                None => {}
+            }
+        }
+        // Ties are broken by id, so pages never overlap or skip records.
+        let id = &self.model.id_property().name;
+        if !out.iter().any(|o| &o.property == id) {
+            out.push(Order::asc(id.clone()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::{ModelSettings, PropertyDef};
+
+    fn model() -> ModelDef {
+        ModelDef::new("Todo")
+            .property(PropertyDef::new("id", PropertyType::Integer).id().generated())
+            .property(PropertyDef::new("title", PropertyType::String).required())
+            .property(PropertyDef::new("done", PropertyType::Boolean))
+            .property(PropertyDef::new("due", PropertyType::DateTime))
+            .property(PropertyDef::new("tag", PropertyType::Json))
+            .property(PropertyDef::new("secret", PropertyType::String).hidden())
+    }
+
+    fn check(json: serde_json::Value) -> crate::Result<Checked<Filter>> {
+        Filter::from_json(&json).unwrap().check(&model(), &CheckOptions::new(Capabilities::all_operators()))
+    }
+
+    fn codes(json: serde_json::Value) -> Vec<String> {
+        match check(json) {
+            Err(Error::InvalidFilter(e)) => e.0.iter().map(|e| format!("{} {}", e.path, e.code)).collect(),
+            other => panic!("expected invalid filter, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn coerces_query_string_values_to_property_types() {
+        let f = check(json!({"where": {"id": {"inq": ["1", "2"]}, "done": "true", "due": {"gt": "2024-01-01"}}})).unwrap();
+        let Some(Where::And(parts)) = &f.where_ else { panic!() };
+        assert_eq!(parts[0], Where::cond("done", Op::Eq(Value::Bool(true))));
+        assert!(matches!(&parts[1], Where::Cond(Condition { op: Op::Gt(Value::DateTime(_)), .. })));
+        assert_eq!(parts[2], Where::cond("id", Op::Inq(vec![Value::Int(1), Value::Int(2)])));
+    }
+
+    #[test]
+    fn collects_model_errors_with_paths() {
+        assert_eq!(
+            codes(json!({
+                "where": {"nope": 1, "id": {"gt": "x"}, "secret": "s", "tag": {"gt": 1}, "title": {"inq": ["a", null]}},
+                "fields": ["ghost"], "order": ["tag", "title", "title DESC"]
+            })),
+            vec![
+                "/where/id/gt type",
+                "/where/nope unknownProperty",
+                "/where/secret hiddenProperty",
+                "/where/tag/gt type",
+                "/where/title/inq/1 type",
+                "/fields/0 unknownProperty",
+                "/order/0 type",
+                "/order/2 invalid",
+            ]
+        );
+    }
+
+    #[test]
+    fn order_ends_with_the_id_and_fields_are_resolved() {
+        let f = check(json!({"order": "title DESC", "fields": {"secret": false, "tag": false}})).unwrap();
+        assert_eq!(f.order, vec![Order::desc("title"), Order::asc("id")]);
+        assert_eq!(f.fields, Some(Fields::Include(vec!["id".into(), "title".into(), "done".into(), "due".into()])));
+    }
+
+    #[test]
+    fn depth_and_list_limits_are_enforced() {
+        let mut w = json!({"title": "a"});
+        for _ in 0..13 {
+            w = json!({"or": [w, {"title": "b"}]});
+        }
+        assert!(codes(json!({"where": w})).iter().any(|c| c.ends_with("tooDeep")));
+        let many: Vec<i64> = (0..1001).collect();
+        assert_eq!(codes(json!({"where": {"id": {"inq": many}}})), vec!["/where/id/inq tooMany"]);
+    }
+
+    #[test]
+    fn operators_outside_the_capabilities_are_unsupported() {
+        let f = Filter::from_json(&json!({"where": {"title": {"ilike": "a%"}}})).unwrap();
+        let err = f.check(&model(), &CheckOptions::new(Capabilities::minimal())).unwrap_err();
+        assert!(matches!(err, Error::Unsupported(m) if m.contains("ilike")));
+    }
+
+    #[test]
+    fn free_form_models_accept_unknown_properties() {
+        let mut m = model();
+        m.settings = ModelSettings {
+            strict: false,
+            ..ModelSettings::default()
+        };
+        let f = Filter::from_json(&json!({"where": {"extra": 1}})).unwrap();
+        assert!(f.check(&m, &CheckOptions::new(Capabilities::all_operators())).is_ok());
+    }
+}

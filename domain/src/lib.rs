@@ -1,0 +1,60 @@
+//! # portico-domain
+//!
+//! Portico's pure core: [values](value), [model metadata](model), [entities](entity), the
+//! LoopBack [filter DSL](filter), [validation] and the domain [`Error`]. It does no IO and knows
+//! no async runtime, database driver or web framework; adapters translate what it defines.
+//!
+//! ```
+//! use portico_domain::{Entity, Filter};
+//!
+//! #[derive(Entity, Clone, Debug)]
+//! struct Todo {
+//!     #[portico(id, generated)]
+//!     id: Option<i64>,
+//!     #[portico(length(min = 1, max = 200))]
+//!     title: String,
+//!     is_complete: Option<bool>,
+//! }
+//!
+//! // Typed: a typo such as `Todo::FIELDS.titel` does not compile.
+//! let f = Todo::FIELDS;
+//! let typed = Filter::new().where_(f.title.like("%milk%")).order(f.title.desc()).limit(3);
+//!
+//! // The same filter in LoopBack's JSON form.
+//! let json = serde_json::json!({"where": {"title": {"like": "%milk%"}}, "order": "title DESC", "limit": 3});
+//! assert_eq!(Filter::from_json(&json).unwrap(), typed);
+//!
+//! // Property names follow LoopBack's camelCase convention.
+//! assert!(Todo::definition().get("isComplete").is_some());
+//! ```
+#![warn(missing_docs)]
+
+pub mod entity;
+pub mod error;
+pub mod filter;
+pub mod model;
+pub mod validation;
+pub mod value;
+
+pub use entity::{Entity, Field, Patch, RecordError};
+pub use error::{BoxError, Error, Result};
+pub use filter::{
+    Capabilities, CheckOptions, Checked, Condition, Direction, Fields, Filter, FilterError, FilterErrors, Inclusion, Limits,
+    Op, Order, RegexSpec, Where,
+};
+pub use model::{
+    Constraints, DefaultValue, Format, IdStrategy, IndexKind, ModelDef, ModelSettings, PropertyDef, PropertyType, RelationDef,
+    RelationKind,
+};
+/// `#[derive(Entity)]`: see the crate docs.
+pub use portico_derive::Entity;
+pub use validation::{ValidationDetail, ValidationErrors, WriteMode};
+pub use value::{FieldValue, Record, TypeMismatch, Value};
+
+/// Items the derive macro's generated code refers to. Not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::entity::{put_field, take_field};
+    pub use regex::Regex;
+    pub use std::sync::OnceLock;
+}

@@ -1,0 +1,455 @@
+//! Model metadata: what a model is named, which properties it has and how they behave.
+//!
+//! One [`ModelDef`] is the single source of truth for storage (column names, indexes),
+//! validation (required, constraints), filters (known properties and their types) and, in the
+//! HTTP adapter, the published JSON schemas.
+
+use std::fmt;
+
+use crate::value::Value;
+
+/// The type of a property, as JSON schema and LoopBack name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropertyType {
+    /// A UTF-8 string.
+    String,
+    /// A 64-bit integer.
+    Integer,
+    /// A 64-bit float.
+    Number,
+    /// A boolean.
+    Boolean,
+    /// A UTC date-time, millisecond precision.
+    DateTime,
+    /// A UUID.
+    Uuid,
+    /// Arbitrary JSON (LoopBack's `any` and `object`).
+    Json,
+    /// An array of one item type.
+    Array(Box<PropertyType>),
+}
+
+impl PropertyType {
+    /// True for types whose values have an order (`gt`, `between`, `order` are allowed).
+    pub fn is_ordered(&self) -> bool {
+        matches!(
+            self,
+            PropertyType::String | PropertyType::Integer | PropertyType::Number | PropertyType::DateTime | PropertyType::Uuid
+        )
+    }
+
+    /// True for types whose values are single comparable scalars (`eq`, `inq` are allowed).
+    pub fn is_scalar(&self) -> bool {
+        !matches!(self, PropertyType::Json | PropertyType::Array(_))
+    }
+}
+
+impl fmt::Display for PropertyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PropertyType::String => f.write_str("string"),
+            PropertyType::Integer => f.write_str("integer"),
+            PropertyType::Number => f.write_str("number"),
+            PropertyType::Boolean => f.write_str("boolean"),
+            PropertyType::DateTime => f.write_str("date-time"),
+            PropertyType::Uuid => f.write_str("uuid"),
+            PropertyType::Json => f.write_str("any"),
+            PropertyType::Array(item) => write!(f, "array of {item}"),
+        }
+    }
+}
+
+/// How a property's value is filled in when a create leaves it out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    /// A fixed value.
+    Value(Value),
+    /// The current time (LoopBack's `defaultFn: 'now'`).
+    Now,
+    /// A fresh random UUID (LoopBack's `defaultFn: 'uuidv4'`).
+    Uuid,
+}
+
+/// Whether a property is indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IndexKind {
+    /// Not indexed.
+    #[default]
+    None,
+    /// A plain index.
+    Plain,
+    /// A unique index: a second record with the same non-null value is a conflict.
+    Unique,
+}
+
+/// A well-known string format, checked on write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An e-mail address.
+    Email,
+    /// An absolute URL.
+    Uri,
+}
+
+impl Format {
+    /// The JSON schema name of the format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Email => "email",
+            Format::Uri => "uri",
+        }
+    }
+}
+
+/// Value constraints (LoopBack's `jsonSchema` keywords), checked by the repository on every
+/// write.
+#[derive(Debug, Clone, Default)]
+pub struct Constraints {
+    /// Minimum string length, in characters.
+    pub min_length: Option<u64>,
+    /// Maximum string length, in characters.
+    pub max_length: Option<u64>,
+    /// A regular expression the string must match (unanchored, as in JSON schema).
+    pub pattern: Option<regex::Regex>,
+    /// Inclusive lower bound for numbers.
+    pub minimum: Option<f64>,
+    /// Inclusive upper bound for numbers.
+    pub maximum: Option<f64>,
+    /// The allowed values.
+    pub enum_values: Vec<Value>,
+    /// A string format.
+    pub format: Option<Format>,
+}
+
+impl Constraints {
+    /// True when no constraint is set.
+    pub fn is_empty(&self) -> bool {
+        self.min_length.is_none()
+            && self.max_length.is_none()
+            && self.pattern.is_none()
+            && self.minimum.is_none()
+            && self.maximum.is_none()
+            && self.enum_values.is_empty()
+            && self.format.is_none()
+    }
+}
+
+/// One property of a model.
+#[derive(Debug, Clone)]
+pub struct PropertyDef {
+    /// The property name as API users see it (`isComplete`).
+    pub name: String,
+    /// Its type.
+    pub ty: PropertyType,
+    /// Must be present and non-null on create and replace.
+    pub required: bool,
+    /// This is the id property (one per model).
+    pub id: bool,
+    /// The value is generated (an integer id by the store, a UUID id by the kit).
+    pub generated: bool,
+    /// The value filled in when a create leaves the property out.
+    pub default: Option<DefaultValue>,
+    /// Stored and accepted on input, never shown in API output, never usable in filters.
+    pub hidden: bool,
+    /// Index kind.
+    pub index: IndexKind,
+    /// Human description (goes into the published schema).
+    pub description: Option<String>,
+    /// The column or field name in the store, when it differs from `name`.
+    pub storage_name: Option<String>,
+    /// Value constraints.
+    pub constraints: Constraints,
+}
+
+impl PropertyDef {
+    /// A plain optional property of this type.
+    pub fn new(name: impl Into<String>, ty: PropertyType) -> Self {
+        PropertyDef {
+            name: name.into(),
+            ty,
+            required: false,
+            id: false,
+            generated: false,
+            default: None,
+            hidden: false,
+            index: IndexKind::None,
+            description: None,
+            storage_name: None,
+            constraints: Constraints::default(),
+        }
+    }
+
+    /// Marks the property required.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Marks the property as the id.
+    pub fn id(mut self) -> Self {
+        self.id = true;
+        self
+    }
+
+    /// Marks the property generated.
+    pub fn generated(mut self) -> Self {
+        self.generated = true;
+        self
+    }
+
+    /// Sets the default.
+    pub fn default_value(mut self, default: DefaultValue) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    /// Marks the property hidden.
+    pub fn hidden(mut self) -> Self {
+        self.hidden = true;
+        self
+    }
+
+    /// Sets the index kind.
+    pub fn index(mut self, index: IndexKind) -> Self {
+        self.index = index;
+        self
+    }
+
+    /// Sets the storage (column/field) name.
+    pub fn storage_name(mut self, name: impl Into<String>) -> Self {
+        self.storage_name = Some(name.into());
+        self
+    }
+
+    /// Sets the constraints.
+    pub fn constraints(mut self, constraints: Constraints) -> Self {
+        self.constraints = constraints;
+        self
+    }
+
+    /// The name used in the store.
+    pub fn column(&self) -> &str {
+        self.storage_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// How ids of a model come to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdStrategy {
+    /// An integer generated by the store (auto-increment, or an atomic counter on MongoDB),
+    /// starting at 1 and increasing, on every backend.
+    StoreInteger,
+    /// A random UUID generated by the kit before the insert.
+    KitUuid,
+    /// Supplied by the client on create.
+    Client,
+}
+
+/// The kind of a relation (filled in by the relations work; declared here so models have room).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// One source has many targets holding its key.
+    HasMany,
+    /// The source holds the key of one target.
+    BelongsTo,
+    /// One source has one target holding its key.
+    HasOne,
+    /// Many-to-many through a link model.
+    HasManyThrough,
+    /// The source holds an array of target keys.
+    ReferencesMany,
+}
+
+/// A relation from this model to another.
+#[derive(Debug, Clone)]
+pub struct RelationDef {
+    /// The relation (navigational property) name, e.g. `todos`.
+    pub name: String,
+    /// Its kind.
+    pub kind: RelationKind,
+    /// The target model name.
+    pub target: String,
+    /// The key on the source side.
+    pub key_from: String,
+    /// The key on the target side.
+    pub key_to: String,
+}
+
+/// Model-wide settings.
+#[derive(Debug, Clone)]
+pub struct ModelSettings {
+    /// Strict models reject unknown properties (LoopBack's default); free-form models keep them.
+    pub strict: bool,
+    /// The table or collection name, when it differs from the model name.
+    pub storage_name: Option<String>,
+    /// Human description.
+    pub description: Option<String>,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        ModelSettings {
+            strict: true,
+            storage_name: None,
+            description: None,
+        }
+    }
+}
+
+/// A model definition: name, properties, settings and relations.
+#[derive(Debug, Clone)]
+pub struct ModelDef {
+    /// The model name (`Todo`).
+    pub name: String,
+    /// Properties in declaration order (which is also the output order).
+    pub properties: Vec<PropertyDef>,
+    /// Settings.
+    pub settings: ModelSettings,
+    /// Relations.
+    pub relations: Vec<RelationDef>,
+}
+
+impl ModelDef {
+    /// A strict model with no properties yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        ModelDef {
+            name: name.into(),
+            properties: Vec::new(),
+            settings: ModelSettings::default(),
+            relations: Vec::new(),
+        }
+    }
+
+    /// Adds a property.
+    pub fn property(mut self, property: PropertyDef) -> Self {
+        self.properties.push(property);
+        self
+    }
+
+    /// Replaces the settings.
+    pub fn settings(mut self, settings: ModelSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Looks a property up by its API name.
+    pub fn get(&self, name: &str) -> Option<&PropertyDef> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// The id property.
+    ///
+    /// # Panics
+    /// Never for a model that passed [`ModelDef::check`]; repositories check on construction.
+    pub fn id_property(&self) -> &PropertyDef {
+        self.properties
+            .iter()
+            .find(|p| p.id)
+            .expect("a checked model has exactly one id property")
+    }
+
+    /// How this model's ids are produced.
+    pub fn id_strategy(&self) -> IdStrategy {
+        let id = self.id_property();
+        match (id.generated, &id.ty) {
+            (true, PropertyType::Integer) => IdStrategy::StoreInteger,
+            (true, _) => IdStrategy::KitUuid,
+            (false, _) => IdStrategy::Client,
+        }
+    }
+
+    /// The table or collection name.
+    pub fn storage_name(&self) -> &str {
+        self.settings.storage_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Checks the definition itself: exactly one id property, a generated id is an integer or a
+    /// UUID, unique property and storage names, constraints that fit their types.
+    ///
+    /// # Errors
+    /// A list of human-readable problems.
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        let ids: Vec<_> = self.properties.iter().filter(|p| p.id).collect();
+        if ids.len() != 1 {
+            problems.push(format!("model {} must have exactly one id property, found {}", self.name, ids.len()));
+        }
+        for id in ids {
+            if id.generated && !matches!(id.ty, PropertyType::Integer | PropertyType::Uuid) {
+                problems.push(format!("generated id {}.{} must be an integer or a uuid", self.name, id.name));
+            }
+            if !matches!(id.ty, PropertyType::String | PropertyType::Integer | PropertyType::Uuid) {
+                problems.push(format!("id {}.{} must be a string, integer or uuid", self.name, id.name));
+            }
+        }
+        for (i, p) in self.properties.iter().enumerate() {
+            if self.properties[..i].iter().any(|q| q.name == p.name) {
+                problems.push(format!("property {}.{} is declared twice", self.name, p.name));
+            }
+            if self.properties[..i].iter().any(|q| q.column() == p.column()) {
+                problems.push(format!("storage name {} of {}.{} is used twice", p.column(), self.name, p.name));
+            }
+            let c = &p.constraints;
+            let stringy = matches!(p.ty, PropertyType::String);
+            if (c.min_length.is_some() || c.max_length.is_some() || c.pattern.is_some() || c.format.is_some()) && !stringy {
+                problems.push(format!("{}.{}: length, pattern and format apply to strings only", self.name, p.name));
+            }
+            if (c.minimum.is_some() || c.maximum.is_some()) && !matches!(p.ty, PropertyType::Integer | PropertyType::Number) {
+                problems.push(format!("{}.{}: minimum and maximum apply to numbers only", self.name, p.name));
+            }
+            if let Some(DefaultValue::Value(v)) = &p.default
+                && !v.fits(&p.ty)
+            {
+                problems.push(format!("{}.{}: default value must be {}", self.name, p.name, p.ty));
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems) }
+    }
+
+    /// Renders a record as API output: properties in declaration order, absent ones left out,
+    /// hidden ones never included; free-form extras (non-strict models) follow.
+    pub fn to_public_json(&self, record: &crate::Record) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        for p in self.properties.iter().filter(|p| !p.hidden) {
+            if let Some(v) = record.get(&p.name).filter(|v| !v.is_null()) {
+                out.insert(p.name.clone(), v.to_json());
+            }
+        }
+        if !self.settings.strict {
+            for (k, v) in record.iter().filter(|(k, v)| self.get(k).is_none() && !v.is_null()) {
+                out.insert(k.clone(), v.to_json());
+            }
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_reports_every_problem() {
+        let def = ModelDef::new("Bad")
+            .property(PropertyDef::new("a", PropertyType::Boolean).id().generated())
+            .property(PropertyDef::new("b", PropertyType::Integer).constraints(Constraints {
+                max_length: Some(3),
+                ..Constraints::default()
+            }))
+            .property(PropertyDef::new("b", PropertyType::String));
+        let problems = def.check().unwrap_err();
+        assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+
+    #[test]
+    fn id_strategy_follows_type_and_generated() {
+        let m = |ty, generated| {
+            let mut p = PropertyDef::new("id", ty).id();
+            p.generated = generated;
+            ModelDef::new("M").property(p).id_strategy()
+        };
+        assert_eq!(m(PropertyType::Integer, true), IdStrategy::StoreInteger);
+        assert_eq!(m(PropertyType::Uuid, true), IdStrategy::KitUuid);
+        assert_eq!(m(PropertyType::String, false), IdStrategy::Client);
+    }
+}

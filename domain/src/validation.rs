@@ -1,0 +1,288 @@
+//! Validation of records against model metadata, with AJV-style details as LoopBack reports
+//! them (`[{path, code, message, info}]`).
+//!
+//! The model's metadata is the one source of truth: required properties, types and
+//! [`Constraints`](crate::Constraints) come from it, and the checks themselves (string length
+//! in characters, e-mail and URL formats) are the `validator` crate's.
+
+use std::fmt;
+
+use serde_json::{Value as J, json};
+use validator::{ValidateEmail, ValidateLength, ValidateUrl};
+
+use crate::model::{Format, ModelDef, PropertyDef};
+use crate::value::{Record, Value};
+
+/// What kind of write a record is validated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// A new record: required properties must be present; a generated id must not.
+    Create,
+    /// A full replacement: required properties must be present.
+    Replace,
+    /// A partial update: only the given properties are checked.
+    Patch,
+}
+
+/// One validation problem, shaped like an AJV error as LoopBack's REST layer reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidationDetail {
+    /// JSON pointer of the offending value (`/title`), or `""` for the object itself.
+    pub path: String,
+    /// AJV keyword: `required`, `type`, `additionalProperties`, `minLength`, `maxLength`,
+    /// `pattern`, `minimum`, `maximum`, `enum`, `format`.
+    pub code: String,
+    /// AJV-style message, e.g. `must have required property 'title'`.
+    pub message: String,
+    /// Keyword details, e.g. `{"missingProperty": "title"}`.
+    pub info: J,
+}
+
+/// Every validation problem of one record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidationErrors {
+    /// The model name.
+    pub entity: String,
+    /// The problems, in property order.
+    pub details: Vec<ValidationDetail>,
+}
+
+impl ValidationErrors {
+    /// No problems yet, for `entity`.
+    pub fn new(entity: impl Into<String>) -> Self {
+        ValidationErrors {
+            entity: entity.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds a problem.
+    pub fn push(&mut self, path: impl Into<String>, code: &str, message: impl Into<String>, info: J) {
+        self.details.push(ValidationDetail {
+            path: path.into(),
+            code: code.to_owned(),
+            message: message.into(),
+            info,
+        });
+    }
+
+    /// `Ok(value)` when no problem was found.
+    ///
+    /// # Errors
+    /// `self` when it holds problems.
+    pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.details.is_empty() { Ok(value) } else { Err(self) }
+    }
+
+    /// True when no problem was found.
+    pub fn is_empty(&self) -> bool {
+        self.details.is_empty()
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "The {} instance is not valid: ", self.entity)?;
+        for (i, d) in self.details.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            let path = if d.path.is_empty() { "/" } else { &d.path };
+            write!(f, "{path} {}", d.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl ModelDef {
+    /// Converts a JSON request body to a record of this model, checking JSON types strictly and
+    /// then validating it for `mode`; every problem is reported. Unknown properties are kept
+    /// on free-form models and reported on strict ones; `__proto__` keys are always refused.
+    ///
+    /// # Errors
+    /// All problems found.
+    pub fn record_from_json(&self, json: &J, mode: WriteMode) -> Result<Record, ValidationErrors> {
+        let mut errors = ValidationErrors::new(&self.name);
+        let Some(object) = json.as_object() else {
+            errors.push("", "type", "must be object", json!({"type": "object"}));
+            return Err(errors);
+        };
+        let mut record = Record::new();
+        for (key, value) in object {
+            match self.get(key) {
+                Some(p) => match Value::from_json_typed(value, &p.ty) {
+                    Ok(v) => {
+                        record.insert(key.clone(), v);
+                    }
+                    Err(m) => errors.push(format!("/{key}"), "type", format!("must be {}", m.expected), json!({"type": m.expected})),
+                },
+                None if key == "__proto__" || key == "constructor" => {
+                    errors.push(format!("/{key}"), "additionalProperties", format!("the key '{key}' is not allowed"), json!({"additionalProperty": key}));
+                }
+                None => {
+                    record.insert(key.clone(), Value::from_json_untyped(value));
+                }
+            }
+        }
+        if let Err(more) = self.validate(&record, mode) {
+            // Type problems were reported above from the JSON; keep the rest.
+            errors.details.extend(more.details.into_iter().filter(|d| d.code != "type"));
+        }
+        errors.into_result(record)
+    }
+
+    /// Validates a record for `mode`: unknown properties (strict models), a generated id on
+    /// create, required properties, value types and constraints.
+    ///
+    /// # Errors
+    /// All problems found.
+    pub fn validate(&self, record: &Record, mode: WriteMode) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new(&self.name);
+        for key in record.keys() {
+            let known = self.get(key);
+            let generated_id = known.is_some_and(|p| p.id && p.generated) && mode == WriteMode::Create;
+            if (known.is_none() && self.settings.strict) || generated_id {
+                errors.push(
+                    "",
+                    "additionalProperties",
+                    "must NOT have additional properties",
+                    json!({"additionalProperty": key}),
+                );
+            }
+        }
+        for p in &self.properties {
+            let value = record.get(&p.name);
+            if matches!(mode, WriteMode::Create | WriteMode::Replace) && p.required && !(p.id && p.generated) && value.is_none_or(Value::is_null) && p.default.is_none() {
+                errors.push(
+                    "",
+                    "required",
+                    format!("must have required property '{}'", p.name),
+                    json!({"missingProperty": p.name}),
+                );
+                continue;
+            }
+            match value {
+                Some(Value::Null) if p.required => {
+                    errors.push(format!("/{}", p.name), "type", format!("must be {}", p.ty), json!({"type": p.ty.to_string()}));
+                }
+                Some(v) if !v.fits(&p.ty) => {
+                    errors.push(format!("/{}", p.name), "type", format!("must be {}", p.ty), json!({"type": p.ty.to_string()}));
+                }
+                Some(v) if !v.is_null() => check_constraints(p, v, &mut errors),
+                _ => {}
+            }
+        }
+        errors.into_result(())
+    }
+}
+
+fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErrors) {
+    let c = &p.constraints;
+    let path = format!("/{}", p.name);
+    if let Value::String(s) = value {
+        if let Some(min) = c.min_length
+            && !s.validate_length(Some(min), None, None)
+        {
+            errors.push(&path, "minLength", format!("must NOT have fewer than {min} characters"), json!({"limit": min}));
+        }
+        if let Some(max) = c.max_length
+            && !s.validate_length(None, Some(max), None)
+        {
+            errors.push(&path, "maxLength", format!("must NOT have more than {max} characters"), json!({"limit": max}));
+        }
+        if let Some(pattern) = &c.pattern
+            && !pattern.is_match(s)
+        {
+            errors.push(&path, "pattern", format!("must match pattern \"{}\"", pattern.as_str()), json!({"pattern": pattern.as_str()}));
+        }
+        let format_ok = match c.format {
+            Some(Format::Email) => s.validate_email(),
+            Some(Format::Uri) => s.validate_url(),
+            None => true,
+        };
+        if let (false, Some(format)) = (format_ok, c.format) {
+            errors.push(&path, "format", format!("must match format \"{}\"", format.as_str()), json!({"format": format.as_str()}));
+        }
+    }
+    let number = match value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    };
+    if let Some(n) = number {
+        if let Some(min) = c.minimum.filter(|min| n < *min) {
+            errors.push(&path, "minimum", format!("must be >= {min}"), json!({"comparison": ">=", "limit": min}));
+        }
+        if let Some(max) = c.maximum.filter(|max| n > *max) {
+            errors.push(&path, "maximum", format!("must be <= {max}"), json!({"comparison": "<=", "limit": max}));
+        }
+    }
+    if !c.enum_values.is_empty() && !c.enum_values.iter().any(|allowed| allowed.filter_eq(value)) {
+        let allowed: Vec<J> = c.enum_values.iter().map(Value::to_json).collect();
+        errors.push(&path, "enum", "must be equal to one of the allowed values", json!({"allowedValues": allowed}));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Constraints, PropertyType};
+
+    fn model() -> ModelDef {
+        ModelDef::new("Todo")
+            .property(PropertyDef::new("id", PropertyType::Integer).id().generated())
+            .property(PropertyDef::new("title", PropertyType::String).required().constraints(Constraints {
+                min_length: Some(2),
+                max_length: Some(5),
+                ..Constraints::default()
+            }))
+            .property(PropertyDef::new("email", PropertyType::String).constraints(Constraints {
+                format: Some(Format::Email),
+                ..Constraints::default()
+            }))
+            .property(PropertyDef::new("stars", PropertyType::Integer).constraints(Constraints {
+                minimum: Some(0.0),
+                maximum: Some(5.0),
+                enum_values: vec![Value::Int(1), Value::Int(3), Value::Int(5)],
+                ..Constraints::default()
+            }))
+    }
+
+    #[test]
+    fn reports_loopback_shaped_details_for_a_create_body() {
+        let err = model()
+            .record_from_json(&json!({"id": 9, "isComplete": true, "email": "nope", "stars": 7}), WriteMode::Create)
+            .unwrap_err();
+        let got: Vec<(String, String)> = err.details.iter().map(|d| (d.path.clone(), d.code.clone())).collect();
+        assert_eq!(
+            got,
+            [
+                ("", "additionalProperties"),
+                ("", "additionalProperties"),
+                ("", "required"),
+                ("/email", "format"),
+                ("/stars", "maximum"),
+                ("/stars", "enum"),
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+        assert_eq!(err.details[2].message, "must have required property 'title'");
+        assert_eq!(err.details[2].info, json!({"missingProperty": "title"}));
+    }
+
+    #[test]
+    fn json_types_are_strict_in_bodies() {
+        let err = model().record_from_json(&json!({"title": 5}), WriteMode::Patch).unwrap_err();
+        assert_eq!(err.details[0].path, "/title");
+        assert_eq!(err.details[0].message, "must be string");
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert!(model().record_from_json(&json!({"title": "ééééé"}), WriteMode::Create).is_ok());
+        let err = model().record_from_json(&json!({"title": "a"}), WriteMode::Create).unwrap_err();
+        assert_eq!(err.details[0].code, "minLength");
+    }
+}

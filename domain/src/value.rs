@@ -1,0 +1,449 @@
+//! Values: what one property of one record holds, independent of any backend.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use uuid::Uuid;
+
+use crate::model::PropertyType;
+
+/// A record: property name → value, the shape every backend stores and returns.
+///
+/// Absent properties are simply not in the map; [`Value::Null`] and absence mean the same
+/// thing to filters (see the filter reference).
+pub type Record = BTreeMap<String, Value>;
+
+/// One property value.
+///
+/// Date-times are UTC with millisecond precision: the repository truncates finer values on write
+/// so every backend round-trips them exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// No value.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A 64-bit signed integer.
+    Int(i64),
+    /// A finite 64-bit float.
+    Float(f64),
+    /// A UTF-8 string.
+    String(String),
+    /// A UTC date-time (millisecond precision once stored).
+    DateTime(DateTime<Utc>),
+    /// A UUID.
+    Uuid(Uuid),
+    /// Arbitrary JSON (LoopBack's `any` / `object` properties).
+    Json(serde_json::Value),
+    /// An array of values of one property type.
+    Array(Vec<Value>),
+}
+
+impl Value {
+    /// True for [`Value::Null`].
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The name of this value's kind, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::String(_) => "string",
+            Value::DateTime(_) => "date-time",
+            Value::Uuid(_) => "uuid",
+            Value::Json(_) => "json",
+            Value::Array(_) => "array",
+        }
+    }
+
+    /// Renders the value as LoopBack renders it in JSON: date-times as ISO 8601 with
+    /// milliseconds and `Z`, UUIDs as hyphenated strings.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::String(s) => J::String(s.clone()),
+            Value::DateTime(d) => J::String(format_datetime(d)),
+            Value::Uuid(u) => J::String(u.hyphenated().to_string()),
+            Value::Json(j) => j.clone(),
+            Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
+        }
+    }
+
+    /// Reads JSON without a property type: integers that fit become [`Value::Int`], other
+    /// numbers [`Value::Float`], objects [`Value::Json`]. Filters use this before coercion.
+    pub fn from_json_untyped(json: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match json {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => n
+                .as_i64()
+                .map(Value::Int)
+                .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+            J::String(s) => Value::String(s.clone()),
+            J::Array(items) => Value::Array(items.iter().map(Value::from_json_untyped).collect()),
+            J::Object(_) => Value::Json(json.clone()),
+        }
+    }
+
+    /// Converts JSON to a value of `ty`, strictly: the JSON type must match (request bodies).
+    /// Date-times and UUIDs are read from strings, as JSON has no such types.
+    ///
+    /// # Errors
+    /// A [`TypeMismatch`] naming the expected type when the JSON does not fit.
+    pub fn from_json_typed(json: &serde_json::Value, ty: &PropertyType) -> Result<Value, TypeMismatch> {
+        use serde_json::Value as J;
+        let mismatch = || TypeMismatch::new(ty);
+        match (ty, json) {
+            (_, J::Null) => Ok(Value::Null),
+            (PropertyType::Json, j) => Ok(Value::Json(j.clone())),
+            (PropertyType::String, J::String(s)) => Ok(Value::String(s.clone())),
+            (PropertyType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
+            (PropertyType::Integer, J::Number(n)) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| is_integral(*f)).map(|f| f as i64))
+                .map(Value::Int)
+                .ok_or_else(mismatch),
+            (PropertyType::Number, J::Number(n)) => n.as_f64().map(Value::Float).ok_or_else(mismatch),
+            (PropertyType::DateTime, J::String(s)) => parse_datetime(s).map(Value::DateTime).ok_or_else(mismatch),
+            (PropertyType::Uuid, J::String(s)) => Uuid::parse_str(s).map(Value::Uuid).map_err(|_| mismatch()),
+            (PropertyType::Array(item), J::Array(items)) => items
+                .iter()
+                .map(|j| match j {
+                    J::Null => Err(mismatch()),
+                    j => Value::from_json_typed(j, item),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            _ => Err(mismatch()),
+        }
+    }
+
+    /// Coerces a value to `ty` the way LoopBack coerces query parameters: strings become
+    /// integers, numbers, booleans (`true/false/1/0`), date-times (ISO 8601) or UUIDs; integers
+    /// become numbers; integral floats become integers; epoch milliseconds become date-times.
+    ///
+    /// # Errors
+    /// A [`TypeMismatch`] when no lossless conversion exists (`"abc"` for an integer, `3.5`
+    /// for an integer, a boolean for a string…).
+    pub fn coerce(self, ty: &PropertyType) -> Result<Value, TypeMismatch> {
+        let mismatch = || TypeMismatch::new(ty);
+        match (ty, self) {
+            (_, Value::Null) => Ok(Value::Null),
+            (PropertyType::Json, Value::Json(j)) => Ok(Value::Json(j)),
+            (PropertyType::Json, v) => Ok(Value::Json(v.to_json())),
+            (PropertyType::String, Value::String(s)) => Ok(Value::String(s)),
+            (PropertyType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
+            (PropertyType::Boolean, Value::String(s)) => match s.as_str() {
+                "true" | "1" => Ok(Value::Bool(true)),
+                "false" | "0" => Ok(Value::Bool(false)),
+                _ => Err(mismatch()),
+            },
+            (PropertyType::Boolean, Value::Int(i @ (0 | 1))) => Ok(Value::Bool(i == 1)),
+            (PropertyType::Integer, Value::Int(i)) => Ok(Value::Int(i)),
+            (PropertyType::Integer, Value::Float(f)) if is_integral(f) => Ok(Value::Int(f as i64)),
+            (PropertyType::Integer, Value::String(s)) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| mismatch()),
+            (PropertyType::Number, Value::Float(f)) => Ok(Value::Float(f)),
+            (PropertyType::Number, Value::Int(i)) => Ok(Value::Float(i as f64)),
+            (PropertyType::Number, Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Value::Float)
+                .ok_or_else(mismatch),
+            (PropertyType::DateTime, Value::DateTime(d)) => Ok(Value::DateTime(d)),
+            (PropertyType::DateTime, Value::String(s)) => parse_datetime(&s).map(Value::DateTime).ok_or_else(mismatch),
+            (PropertyType::DateTime, Value::Int(ms)) => Utc
+                .timestamp_millis_opt(ms)
+                .single()
+                .map(Value::DateTime)
+                .ok_or_else(mismatch),
+            (PropertyType::Uuid, Value::Uuid(u)) => Ok(Value::Uuid(u)),
+            (PropertyType::Uuid, Value::String(s)) => Uuid::parse_str(&s).map(Value::Uuid).map_err(|_| mismatch()),
+            (PropertyType::Array(item), Value::Array(items)) => items
+                .into_iter()
+                .map(|v| if v.is_null() { Err(mismatch()) } else { v.coerce(item) })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            (PropertyType::Array(item), Value::Json(serde_json::Value::Array(items))) => {
+                Value::Array(items.iter().map(Value::from_json_untyped).collect()).coerce(&PropertyType::Array(item.clone()))
+            }
+            _ => Err(mismatch()),
+        }
+    }
+
+    /// True when the value is already of the shape `ty` stores (no coercion needed).
+    pub fn fits(&self, ty: &PropertyType) -> bool {
+        match (ty, self) {
+            (_, Value::Null) | (PropertyType::Json, Value::Json(_)) => true,
+            (PropertyType::String, Value::String(_))
+            | (PropertyType::Boolean, Value::Bool(_))
+            | (PropertyType::Integer, Value::Int(_))
+            | (PropertyType::DateTime, Value::DateTime(_))
+            | (PropertyType::Uuid, Value::Uuid(_)) => true,
+            (PropertyType::Number, Value::Float(f)) => f.is_finite(),
+            (PropertyType::Array(item), Value::Array(items)) => items.iter().all(|v| !v.is_null() && v.fits(item)),
+            _ => false,
+        }
+    }
+
+    /// The total order filters use for `gt`/`lt`/`between` and `order`: null first, then
+    /// numbers (integers and floats compared numerically), strings by Unicode code point,
+    /// date-times, UUIDs, booleans (`false < true`). Values of unrelated kinds compare by kind.
+    pub fn total_cmp(&self, other: &Value) -> Ordering {
+        use Value as V;
+        match (self, other) {
+            (V::Null, V::Null) => Ordering::Equal,
+            (V::Null, _) => Ordering::Less,
+            (_, V::Null) => Ordering::Greater,
+            (V::Int(a), V::Int(b)) => a.cmp(b),
+            (V::Float(a), V::Float(b)) => a.total_cmp(b),
+            (V::Int(a), V::Float(b)) => (*a as f64).total_cmp(b),
+            (V::Float(a), V::Int(b)) => a.total_cmp(&(*b as f64)),
+            (V::String(a), V::String(b)) => a.cmp(b),
+            (V::DateTime(a), V::DateTime(b)) => a.cmp(b),
+            (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
+            (V::Bool(a), V::Bool(b)) => a.cmp(b),
+            (V::Array(a), V::Array(b)) => a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| a.len().cmp(&b.len())),
+            (V::Json(a), V::Json(b)) => a.to_string().cmp(&b.to_string()),
+            (a, b) => a.rank().cmp(&b.rank()),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Null => 0,
+            Value::Int(_) | Value::Float(_) => 1,
+            Value::String(_) => 2,
+            Value::DateTime(_) => 3,
+            Value::Uuid(_) => 4,
+            Value::Bool(_) => 5,
+            Value::Array(_) => 6,
+            Value::Json(_) => 7,
+        }
+    }
+
+    /// Equality as filters see it: integers and floats compare numerically.
+    pub fn filter_eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => self.total_cmp(other).is_eq(),
+            _ => self == other,
+        }
+    }
+
+    /// Truncates date-times (also inside arrays) to millisecond precision.
+    pub fn truncate_to_millis(self) -> Value {
+        match self {
+            Value::DateTime(d) => Value::DateTime(truncate_millis(d)),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::truncate_to_millis).collect()),
+            v => v,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_json())
+    }
+}
+
+/// The value did not fit the property type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be {expected}")]
+pub struct TypeMismatch {
+    /// The expected type, as JSON schema names it (`integer`, `string`, `date-time`…).
+    pub expected: String,
+}
+
+impl TypeMismatch {
+    fn new(ty: &PropertyType) -> Self {
+        TypeMismatch {
+            expected: ty.to_string(),
+        }
+    }
+}
+
+fn is_integral(f: f64) -> bool {
+    f.is_finite() && f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64
+}
+
+/// Truncates a date-time to whole milliseconds.
+pub fn truncate_millis(d: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(d.timestamp_millis()).single().unwrap_or(d)
+}
+
+/// Formats a date-time as LoopBack does: `2024-05-01T12:00:00.000Z`.
+pub fn format_datetime(d: &DateTime<Utc>) -> String {
+    d.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses RFC 3339 / ISO 8601 date-times (with an offset, or UTC when it has none) and plain
+/// dates (`2024-05-01` = midnight UTC).
+pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(naive.and_utc());
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| n.and_utc())
+}
+
+/// A Rust type that can be a property of an entity: how it maps to a [`PropertyType`] and to
+/// and from a [`Value`]. Implemented for the usual scalar types, `Option<T>` (nullable) and
+/// `Vec<T>` (arrays); implement it for your own newtypes to use them in entities.
+pub trait FieldValue: Sized {
+    /// The property type this Rust type maps to.
+    fn property_type() -> PropertyType;
+    /// Converts into a value.
+    fn into_value(self) -> Value;
+    /// Converts back from a stored value.
+    ///
+    /// # Errors
+    /// A [`TypeMismatch`] when the value has another shape (or is null for a non-`Option`).
+    fn from_value(value: Value) -> Result<Self, TypeMismatch>;
+    /// True only for `Option<T>`: the property may be absent.
+    fn is_optional() -> bool {
+        false
+    }
+}
+
+macro_rules! int_field_value {
+    ($($t:ty),*) => {$(
+        impl FieldValue for $t {
+            fn property_type() -> PropertyType { PropertyType::Integer }
+            fn into_value(self) -> Value { Value::Int(i64::from(self)) }
+            fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+                match value {
+                    Value::Int(i) => <$t>::try_from(i).map_err(|_| TypeMismatch::new(&PropertyType::Integer)),
+                    _ => Err(TypeMismatch::new(&PropertyType::Integer)),
+                }
+            }
+        }
+    )*};
+}
+int_field_value!(i64, i32, i16, i8, u32, u16, u8);
+
+macro_rules! simple_field_value {
+    ($t:ty, $pt:expr, $variant:ident) => {
+        impl FieldValue for $t {
+            fn property_type() -> PropertyType {
+                $pt
+            }
+            fn into_value(self) -> Value {
+                Value::$variant(self.into())
+            }
+            fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+                match value {
+                    Value::$variant(v) => Ok(v.into()),
+                    _ => Err(TypeMismatch::new(&$pt)),
+                }
+            }
+        }
+    };
+}
+simple_field_value!(String, PropertyType::String, String);
+simple_field_value!(bool, PropertyType::Boolean, Bool);
+simple_field_value!(f64, PropertyType::Number, Float);
+simple_field_value!(DateTime<Utc>, PropertyType::DateTime, DateTime);
+simple_field_value!(Uuid, PropertyType::Uuid, Uuid);
+simple_field_value!(serde_json::Value, PropertyType::Json, Json);
+
+impl<T: FieldValue> FieldValue for Option<T> {
+    fn property_type() -> PropertyType {
+        T::property_type()
+    }
+    fn into_value(self) -> Value {
+        self.map_or(Value::Null, T::into_value)
+    }
+    fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+        match value {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+    fn is_optional() -> bool {
+        true
+    }
+}
+
+impl<T: FieldValue> FieldValue for Vec<T> {
+    fn property_type() -> PropertyType {
+        PropertyType::Array(Box::new(T::property_type()))
+    }
+    fn into_value(self) -> Value {
+        Value::Array(self.into_iter().map(T::into_value).collect())
+    }
+    fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+        match value {
+            Value::Array(items) => items.into_iter().map(T::from_value).collect(),
+            _ => Err(TypeMismatch::new(&Self::property_type())),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+
+impl<T: FieldValue> From<T> for Value {
+    fn from(v: T) -> Self {
+        v.into_value()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coercion_follows_loopback_query_rules() {
+        let int = PropertyType::Integer;
+        assert_eq!(Value::from("3").coerce(&int), Ok(Value::Int(3)));
+        assert!(Value::from("3.5").coerce(&int).is_err());
+        assert_eq!(Value::Float(4.0).coerce(&int), Ok(Value::Int(4)));
+        assert_eq!(Value::from("true").coerce(&PropertyType::Boolean), Ok(Value::Bool(true)));
+        assert_eq!(Value::from("0").coerce(&PropertyType::Boolean), Ok(Value::Bool(false)));
+        assert!(Value::from("yes").coerce(&PropertyType::Boolean).is_err());
+        assert!(Value::Int(5).coerce(&PropertyType::String).is_err());
+        let d = Value::from("2024-05-01T10:00:00.123Z").coerce(&PropertyType::DateTime).unwrap();
+        assert_eq!(d.to_json(), serde_json::json!("2024-05-01T10:00:00.123Z"));
+    }
+
+    #[test]
+    fn datetimes_render_with_millis_and_z() {
+        let d = parse_datetime("2024-05-01T12:00:00+02:00").unwrap();
+        assert_eq!(format_datetime(&d), "2024-05-01T10:00:00.000Z");
+        assert_eq!(format_datetime(&parse_datetime("2024-05-01").unwrap()), "2024-05-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn order_puts_null_first_and_compares_numbers_across_kinds() {
+        assert!(Value::Null.total_cmp(&Value::Int(-5)).is_lt());
+        assert!(Value::Int(2).total_cmp(&Value::Float(2.5)).is_lt());
+        assert!(Value::from("Z").total_cmp(&Value::from("a")).is_lt());
+        assert!(Value::Int(2).filter_eq(&Value::Float(2.0)));
+    }
+}

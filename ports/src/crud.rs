@@ -1,0 +1,406 @@
+//! The per-entity logic, written once over any [`Store`]: LoopBack's `DefaultCrudRepository`.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use portico_domain::{
+    CheckOptions, FieldValue as _, Checked, DefaultValue, Entity, Error, Filter, FilterError, FilterErrors, IdStrategy, Limits, ModelDef, Patch,
+    Record, RecordError, Result, ValidationErrors, Value, Where, WriteMode,
+};
+use serde_json::json;
+
+use crate::repository::{EntityRepository, RecordRepository};
+use crate::store::Store;
+
+/// The untyped repository of one model over a [`Store`]: validation, defaults, id generation,
+/// id and patch rules and filter checking happen here, once for every adapter.
+#[derive(Clone)]
+pub struct CrudRepository {
+    model: Arc<ModelDef>,
+    store: Arc<dyn Store>,
+    options: CheckOptions,
+}
+
+impl std::fmt::Debug for CrudRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrudRepository").field("model", &self.model.name).finish_non_exhaustive()
+    }
+}
+
+impl CrudRepository {
+    /// A repository of `model` over `store`, with the default filter [`Limits`].
+    ///
+    /// # Errors
+    /// `Validation`-free by design: returns [`Error::Unsupported`] when the model definition is
+    /// itself invalid (no id, two ids…) or needs a capability the store lacks (free-form
+    /// properties).
+    pub fn new(model: Arc<ModelDef>, store: Arc<dyn Store>) -> Result<Self> {
+        if let Err(problems) = model.check() {
+            return Err(Error::Unsupported(format!("invalid model {}: {}", model.name, problems.join("; "))));
+        }
+        let capabilities = store.capabilities().clone();
+        if !model.settings.strict && !capabilities.free_form_properties {
+            return Err(Error::Unsupported(format!(
+                "{} is free-form (strict: false), which this backend does not support",
+                model.name
+            )));
+        }
+        Ok(CrudRepository {
+            model,
+            store,
+            options: CheckOptions::new(capabilities),
+        })
+    }
+
+    /// Replaces the filter limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.options.limits = limits;
+        self
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn id_name(&self) -> &str {
+        &self.model.id_property().name
+    }
+
+    /// Coerces an id to the id property's type.
+    fn coerce_id(&self, id: Value) -> Result<Value> {
+        let prop = self.model.id_property();
+        let shown = id.to_json();
+        match id.coerce(&prop.ty) {
+            Ok(v) if !v.is_null() => Ok(v),
+            _ => Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
+                path: "/id".to_owned(),
+                code: "type",
+                message: format!("{} id must be {}, got {shown}", self.model.name, prop.ty),
+            }]))),
+        }
+    }
+
+    fn where_id(&self, id: &Value) -> Result<Checked<Where>> {
+        Where::cond(self.id_name(), portico_domain::Op::Eq(id.clone())).check(&self.model, &self.options)
+    }
+
+    fn check_where(&self, condition: Option<Where>) -> Result<Checked<Where>> {
+        condition.map_or_else(|| Ok(Checked::all()), |w| w.check(&self.model, &self.options))
+    }
+
+    /// Fills defaults, generates a kit id, validates and normalises a record for create.
+    fn prepare_new(&self, mut record: Record) -> Result<Record> {
+        apply_defaults(&self.model, &mut record);
+        let strategy = self.model.id_strategy();
+        let id_name = self.id_name().to_owned();
+        let mut errors = match self.model.validate(&record, WriteMode::Create) {
+            Ok(()) => ValidationErrors::new(&self.model.name),
+            Err(errors) => errors,
+        };
+        if strategy == IdStrategy::Client && record.get(&id_name).is_none_or(Value::is_null) && !errors.details.iter().any(|d| d.code == "required" && d.info == json!({"missingProperty": id_name})) {
+            errors.push("", "required", format!("must have required property '{id_name}'"), json!({"missingProperty": id_name}));
+        }
+        errors.into_result(()).map_err(Error::Validation)?;
+        if strategy == IdStrategy::KitUuid {
+            record.insert(id_name, Value::Uuid(uuid::Uuid::new_v4()));
+        }
+        Ok(normalize(record))
+    }
+
+    /// Validates a patch: not empty, valid properties, no id change. Returns it normalised,
+    /// without an id equal to `keep_id`.
+    fn prepare_patch(&self, mut patch: Record, keep_id: Option<&Value>) -> Result<Record> {
+        if patch.is_empty() {
+            return Err(Error::InvalidBody("Data is required for the patch request".to_owned()));
+        }
+        let id_name = self.id_name().to_owned();
+        if let Some(given) = patch.remove(&id_name) {
+            let prop = self.model.id_property();
+            let same = keep_id.is_some_and(|keep| given.clone().coerce(&prop.ty).is_ok_and(|g| g.filter_eq(keep)));
+            if !same {
+                let mut errors = ValidationErrors::new(&self.model.name);
+                errors.push(format!("/{id_name}"), "immutable", "the id cannot be changed", json!({"property": id_name}));
+                return Err(Error::Validation(errors));
+            }
+        }
+        self.model.validate(&patch, WriteMode::Patch).map_err(Error::Validation)?;
+        Ok(normalize(patch))
+    }
+
+    async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
+        if !filter.include.is_empty() {
+            return Err(Error::Unsupported("including related models is not available yet".to_owned()));
+        }
+        self.store.find(&self.model, &filter).await
+    }
+}
+
+/// Date-times are stored at millisecond precision on every backend.
+fn normalize(record: Record) -> Record {
+    record.into_iter().map(|(k, v)| (k, v.truncate_to_millis())).collect()
+}
+
+fn apply_defaults(model: &ModelDef, record: &mut Record) {
+    for p in &model.properties {
+        let Some(default) = &p.default else { continue };
+        if record.get(&p.name).is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        let value = match default {
+            DefaultValue::Value(v) => v.clone(),
+            DefaultValue::Now => Value::DateTime(chrono::Utc::now()),
+            DefaultValue::Uuid => Value::Uuid(uuid::Uuid::new_v4()),
+        };
+        record.insert(p.name.clone(), value);
+    }
+}
+
+#[async_trait]
+impl RecordRepository for CrudRepository {
+    fn model(&self) -> &ModelDef {
+        &self.model
+    }
+
+    async fn create(&self, record: Record) -> Result<Record> {
+        let mut stored = self.create_all(vec![record]).await?;
+        stored.pop().ok_or_else(|| Error::backend(portico_domain::error::Message("insert returned no record".into())))
+    }
+
+    async fn create_all(&self, records: Vec<Record>) -> Result<Vec<Record>> {
+        let prepared = records.into_iter().map(|r| self.prepare_new(r)).collect::<Result<Vec<_>>>()?;
+        if prepared.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.insert(&self.model, prepared).await
+    }
+
+    async fn save(&self, record: Record) -> Result<Record> {
+        match record.get(self.id_name()).filter(|v| !v.is_null()).cloned() {
+            None => self.create(record).await,
+            Some(id) => {
+                let id = self.coerce_id(id)?;
+                let mut stored = record;
+                stored.insert(self.id_name().to_owned(), id.clone());
+                self.replace_by_id(id, stored.clone()).await?;
+                apply_defaults(&self.model, &mut stored);
+                Ok(normalize(stored))
+            }
+        }
+    }
+
+    async fn find(&self, filter: Filter) -> Result<Vec<Record>> {
+        let checked = filter.check(&self.model, &self.options)?;
+        self.find_checked(checked).await
+    }
+
+    async fn find_one(&self, filter: Filter) -> Result<Option<Record>> {
+        Ok(self.find(filter.limit(1)).await?.into_iter().next())
+    }
+
+    async fn find_by_id(&self, id: Value, filter: Option<Filter>) -> Result<Record> {
+        let id = self.coerce_id(id)?;
+        let filter = filter.unwrap_or_default();
+        if filter.where_.is_some() {
+            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
+                path: "/where".to_owned(),
+                code: "invalid",
+                message: "find by id takes no where clause".to_owned(),
+            }])));
+        }
+        let checked = Filter { limit: None, skip: None, ..filter }.check(&self.model, &self.options)?;
+        let checked = checked.with_where(self.where_id(&id)?);
+        self.find_checked(checked)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(&self.model.name, &id))
+    }
+
+    async fn count(&self, condition: Option<Where>) -> Result<u64> {
+        let checked = self.check_where(condition)?;
+        self.store.count(&self.model, &checked).await
+    }
+
+    async fn exists(&self, id: Value) -> Result<bool> {
+        let id = self.coerce_id(id)?;
+        Ok(self.store.count(&self.model, &self.where_id(&id)?).await? > 0)
+    }
+
+    async fn update_by_id(&self, id: Value, patch: Record) -> Result<()> {
+        let id = self.coerce_id(id)?;
+        let patch = self.prepare_patch(patch, Some(&id))?;
+        let condition = self.where_id(&id)?;
+        let matched = if patch.is_empty() {
+            self.store.count(&self.model, &condition).await?
+        } else {
+            self.store.update(&self.model, &patch, &condition).await?
+        };
+        if matched == 0 {
+            return Err(Error::not_found(&self.model.name, &id));
+        }
+        Ok(())
+    }
+
+    async fn update_all(&self, patch: Record, condition: Option<Where>) -> Result<u64> {
+        let patch = self.prepare_patch(patch, None)?;
+        let checked = self.check_where(condition)?;
+        self.store.update(&self.model, &patch, &checked).await
+    }
+
+    async fn replace_by_id(&self, id: Value, mut record: Record) -> Result<()> {
+        let id = self.coerce_id(id)?;
+        let id_name = self.id_name().to_owned();
+        if let Some(given) = record.get(&id_name).filter(|v| !v.is_null())
+            && !given.clone().coerce(&self.model.id_property().ty).is_ok_and(|g| g.filter_eq(&id))
+        {
+            let mut errors = ValidationErrors::new(&self.model.name);
+            errors.push(format!("/{id_name}"), "immutable", "the id in the data differs from the id replaced", json!({"property": id_name}));
+            return Err(Error::Validation(errors));
+        }
+        record.insert(id_name, id.clone());
+        apply_defaults(&self.model, &mut record);
+        self.model.validate(&record, WriteMode::Replace).map_err(Error::Validation)?;
+        if !self.store.replace(&self.model, &id, &normalize(record)).await? {
+            return Err(Error::not_found(&self.model.name, &id));
+        }
+        Ok(())
+    }
+
+    async fn delete_by_id(&self, id: Value) -> Result<()> {
+        let id = self.coerce_id(id)?;
+        if self.store.delete(&self.model, &self.where_id(&id)?).await? == 0 {
+            return Err(Error::not_found(&self.model.name, &id));
+        }
+        Ok(())
+    }
+
+    async fn delete_all(&self, condition: Option<Where>) -> Result<u64> {
+        let checked = self.check_where(condition)?;
+        self.store.delete(&self.model, &checked).await
+    }
+}
+
+/// The typed repository of entity `E` over a [`Store`]: converts entities to records and back
+/// around a [`CrudRepository`].
+pub struct Repository<E> {
+    records: CrudRepository,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Repository<E> {
+    fn clone(&self) -> Self {
+        Repository {
+            records: self.records.clone(),
+            _entity: PhantomData,
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for Repository<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Repository").field(&self.records).finish()
+    }
+}
+
+impl<E: Entity> Repository<E> {
+    /// The repository of `E` over `store`.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when `E`'s model needs a capability the store lacks.
+    pub fn new(store: Arc<dyn Store>) -> Result<Self> {
+        Ok(Repository {
+            records: CrudRepository::new(Arc::new(E::definition().clone()), store)?,
+            _entity: PhantomData,
+        })
+    }
+
+    /// Replaces the filter limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.records = self.records.with_limits(limits);
+        self
+    }
+
+    /// The untyped repository underneath (same store, same model).
+    pub fn records(&self) -> &CrudRepository {
+        &self.records
+    }
+
+    fn entity(&self, record: Record, projected: bool) -> Result<E> {
+        E::from_record(record).map_err(|e| match (e, projected) {
+            (RecordError::Missing(property), true) => Error::InvalidFilter(FilterErrors(vec![FilterError {
+                path: "/fields".to_owned(),
+                code: "invalid",
+                message: format!(
+                    "fields leaves out '{property}', which {} needs (it is not an Option); select it or use the record repository",
+                    self.records.model.name
+                ),
+            }])),
+            (e, _) => Error::backend(e),
+        })
+    }
+
+    fn entities(&self, records: Vec<Record>, projected: bool) -> Result<Vec<E>> {
+        records.into_iter().map(|r| self.entity(r, projected)).collect()
+    }
+}
+
+#[async_trait]
+impl<E: Entity> EntityRepository<E> for Repository<E> {
+    async fn create(&self, entity: E) -> Result<E> {
+        self.entity(self.records.create(entity.to_record()).await?, false)
+    }
+
+    async fn create_all(&self, entities: Vec<E>) -> Result<Vec<E>> {
+        let records = entities.iter().map(Entity::to_record).collect();
+        self.entities(self.records.create_all(records).await?, false)
+    }
+
+    async fn save(&self, entity: E) -> Result<E> {
+        self.entity(self.records.save(entity.to_record()).await?, false)
+    }
+
+    async fn find(&self, filter: Filter) -> Result<Vec<E>> {
+        let projected = filter.fields.is_some();
+        self.entities(self.records.find(filter).await?, projected)
+    }
+
+    async fn find_one(&self, filter: Filter) -> Result<Option<E>> {
+        let projected = filter.fields.is_some();
+        self.records.find_one(filter).await?.map(|r| self.entity(r, projected)).transpose()
+    }
+
+    async fn find_by_id(&self, id: E::Id, filter: Option<Filter>) -> Result<E> {
+        let projected = filter.as_ref().is_some_and(|f| f.fields.is_some());
+        self.entity(self.records.find_by_id(id.into_value(), filter).await?, projected)
+    }
+
+    async fn count(&self, condition: Option<Where>) -> Result<u64> {
+        self.records.count(condition).await
+    }
+
+    async fn exists(&self, id: E::Id) -> Result<bool> {
+        self.records.exists(id.into_value()).await
+    }
+
+    async fn update_by_id(&self, id: E::Id, patch: Patch<E>) -> Result<()> {
+        self.records.update_by_id(id.into_value(), patch.into_record()).await
+    }
+
+    async fn update_all(&self, patch: Patch<E>, condition: Option<Where>) -> Result<u64> {
+        self.records.update_all(patch.into_record(), condition).await
+    }
+
+    async fn replace_by_id(&self, id: E::Id, entity: E) -> Result<()> {
+        self.records.replace_by_id(id.into_value(), entity.to_record()).await
+    }
+
+    async fn delete_by_id(&self, id: E::Id) -> Result<()> {
+        self.records.delete_by_id(id.into_value()).await
+    }
+
+    async fn delete_all(&self, condition: Option<Where>) -> Result<u64> {
+        self.records.delete_all(condition).await
+    }
+}

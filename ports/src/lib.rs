@@ -1,0 +1,34 @@
+//! # portico-ports
+//!
+//! The ports of Portico's hexagon:
+//!
+//! - [`EntityRepository<E>`] — what apps call: LoopBack's full repository method set for a typed
+//!   entity, object-safe (`Arc<dyn EntityRepository<Todo>>`);
+//! - [`RecordRepository`] — the same over untyped records, for transports that are generic over
+//!   models;
+//! - [`Store`] — what adapters implement: a narrow, record-level storage port.
+//!
+//! Between them, [`CrudRepository`] and [`Repository<E>`] hold the per-entity logic once for
+//! every adapter (LoopBack's `DefaultCrudRepository` over its `CrudConnector`): validation,
+//! defaults, id generation, id and patch rules, filter checking against the model and the
+//! store's capabilities.
+//!
+//! With the `mock` feature, `MockEntityRepository<E>`, `MockRecordRepository` and `MockStore`
+//! ([mockall](https://docs.rs/mockall)) stand in for any port in unit tests; the memory adapter
+//! is the stateful alternative.
+//!
+//! This crate does no IO and depends on no async runtime: the traits are `async_trait`s that
+//! any executor can drive.
+#![warn(missing_docs)]
+
+mod crud;
+mod repository;
+mod store;
+
+pub use crud::{CrudRepository, Repository};
+#[cfg(feature = "mock")]
+pub use repository::{MockEntityRepository, MockRecordRepository};
+pub use repository::{EntityRepository, RecordRepository};
+#[cfg(feature = "mock")]
+pub use store::MockStore;
+pub use store::Store;

@@ -1,0 +1,198 @@
+//! The repository ports apps call: typed ([`EntityRepository`]) and untyped
+//! ([`RecordRepository`], for generic transports such as the HTTP adapter).
+
+use async_trait::async_trait;
+use portico_domain::{Entity, Filter, ModelDef, Patch, Record, Result, Value, Where};
+
+/// LoopBack's `EntityCrudRepository` for entity `E`, object-safe so apps can hold
+/// `Arc<dyn EntityRepository<Todo>>` and tests can swap the backend or a mock in.
+///
+/// # Errors
+/// Besides what each method lists, every method MUST return
+/// [`Error::Unavailable`](portico_domain::Error::Unavailable) when the backend cannot be
+/// reached and [`Error::Backend`](portico_domain::Error::Backend) for other backend failures.
+/// Methods taking a filter or where clause MUST return
+/// [`Error::InvalidFilter`](portico_domain::Error::InvalidFilter) listing every problem, or
+/// [`Error::Unsupported`](portico_domain::Error::Unsupported) for an operator the backend
+/// cannot honour.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait EntityRepository<E: Entity>: Send + Sync {
+    /// Creates an entity and returns it as stored, with its id and defaults.
+    ///
+    /// # Errors
+    /// MUST return `Validation` when the entity breaks the model (a generated id set, a
+    /// required property missing, a constraint broken), `Conflict` when its id or a unique
+    /// value exists.
+    async fn create(&self, entity: E) -> Result<E>;
+
+    /// Creates several entities, all or none.
+    ///
+    /// # Errors
+    /// As [`EntityRepository::create`], for the first offending entity.
+    async fn create_all(&self, entities: Vec<E>) -> Result<Vec<E>>;
+
+    /// Creates the entity when it has no id, otherwise replaces the stored one.
+    ///
+    /// # Errors
+    /// As `create`, or as `replace_by_id` (`NotFound` when the id does not exist).
+    async fn save(&self, entity: E) -> Result<E>;
+
+    /// Finds entities matching the filter.
+    ///
+    /// # Errors
+    /// MUST return `InvalidFilter` when `fields` leaves out a property the struct cannot do
+    /// without (a non-`Option` field).
+    async fn find(&self, filter: Filter) -> Result<Vec<E>>;
+
+    /// Finds the first entity matching the filter, if any.
+    ///
+    /// # Errors
+    /// As `find`.
+    async fn find_one(&self, filter: Filter) -> Result<Option<E>>;
+
+    /// Finds an entity by id; the filter may carry `fields` and `include`, not `where`.
+    ///
+    /// # Errors
+    /// MUST return `NotFound` when no entity has this id, `InvalidFilter` when the filter has a
+    /// `where`.
+    async fn find_by_id(&self, id: E::Id, filter: Option<Filter>) -> Result<E>;
+
+    /// Counts entities matching the clause (all when `None`).
+    ///
+    /// # Errors
+    /// Only the common errors.
+    async fn count(&self, condition: Option<Where>) -> Result<u64>;
+
+    /// True when an entity has this id.
+    ///
+    /// # Errors
+    /// Only the common errors.
+    async fn exists(&self, id: E::Id) -> Result<bool>;
+
+    /// Changes the patch's properties of one entity.
+    ///
+    /// # Errors
+    /// MUST return `InvalidBody` for an empty patch, `Validation` for a patch breaking the
+    /// model or changing the id, `NotFound` when no entity has this id, `Conflict` on a
+    /// duplicated unique value.
+    async fn update_by_id(&self, id: E::Id, patch: Patch<E>) -> Result<()>;
+
+    /// Changes the patch's properties of every matching entity; returns how many matched.
+    ///
+    /// # Errors
+    /// MUST return `InvalidBody` for an empty patch, `Validation` for a patch breaking the
+    /// model or setting the id, `Conflict` on a duplicated unique value.
+    async fn update_all(&self, patch: Patch<E>, condition: Option<Where>) -> Result<u64>;
+
+    /// Replaces an entity; properties the new one lacks are cleared.
+    ///
+    /// # Errors
+    /// MUST return `Validation` when the entity breaks the model or carries another id,
+    /// `NotFound` when no entity has this id, `Conflict` on a duplicated unique value.
+    async fn replace_by_id(&self, id: E::Id, entity: E) -> Result<()>;
+
+    /// Deletes an entity.
+    ///
+    /// # Errors
+    /// MUST return `NotFound` when no entity has this id.
+    async fn delete_by_id(&self, id: E::Id) -> Result<()>;
+
+    /// Deletes every matching entity (all when `None`); returns how many.
+    ///
+    /// # Errors
+    /// Only the common errors.
+    async fn delete_all(&self, condition: Option<Where>) -> Result<u64>;
+}
+
+/// The same method set over untyped [`Record`]s of one model, for transports that are generic
+/// over models (the HTTP adapter). Records returned include hidden properties; render them for
+/// API users with [`ModelDef::to_public_json`].
+///
+/// # Errors
+/// As [`EntityRepository`], method by method. Ids are [`Value`]s coerced to the id property's
+/// type; an id that cannot be coerced MUST give `InvalidFilter` with the path `/id`.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait RecordRepository: Send + Sync {
+    /// The model this repository serves.
+    fn model(&self) -> &ModelDef;
+
+    /// As [`EntityRepository::create`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::create`].
+    async fn create(&self, record: Record) -> Result<Record>;
+
+    /// As [`EntityRepository::create_all`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::create_all`].
+    async fn create_all(&self, records: Vec<Record>) -> Result<Vec<Record>>;
+
+    /// As [`EntityRepository::save`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::save`].
+    async fn save(&self, record: Record) -> Result<Record>;
+
+    /// As [`EntityRepository::find`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::find`].
+    async fn find(&self, filter: Filter) -> Result<Vec<Record>>;
+
+    /// As [`EntityRepository::find_one`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::find_one`].
+    async fn find_one(&self, filter: Filter) -> Result<Option<Record>>;
+
+    /// As [`EntityRepository::find_by_id`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::find_by_id`].
+    async fn find_by_id(&self, id: Value, filter: Option<Filter>) -> Result<Record>;
+
+    /// As [`EntityRepository::count`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::count`].
+    async fn count(&self, condition: Option<Where>) -> Result<u64>;
+
+    /// As [`EntityRepository::exists`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::exists`].
+    async fn exists(&self, id: Value) -> Result<bool>;
+
+    /// As [`EntityRepository::update_by_id`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::update_by_id`].
+    async fn update_by_id(&self, id: Value, patch: Record) -> Result<()>;
+
+    /// As [`EntityRepository::update_all`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::update_all`].
+    async fn update_all(&self, patch: Record, condition: Option<Where>) -> Result<u64>;
+
+    /// As [`EntityRepository::replace_by_id`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::replace_by_id`].
+    async fn replace_by_id(&self, id: Value, record: Record) -> Result<()>;
+
+    /// As [`EntityRepository::delete_by_id`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::delete_by_id`].
+    async fn delete_by_id(&self, id: Value) -> Result<()>;
+
+    /// As [`EntityRepository::delete_all`].
+    ///
+    /// # Errors
+    /// As [`EntityRepository::delete_all`].
+    async fn delete_all(&self, condition: Option<Where>) -> Result<u64>;
+}
