@@ -1,0 +1,15 @@
+//! The cases, one module per area. Each module lists its cases with `cases![…]`.
+
+mod crud;
+mod query;
+mod values;
+mod where_ops;
+
+pub(crate) fn all() -> Vec<crate::Case> {
+    let mut all = Vec::new();
+    all.extend(crud::cases());
+    all.extend(values::cases());
+    all.extend(where_ops::cases());
+    all.extend(query::cases());
+    all
+}
