@@ -118,17 +118,24 @@ impl<E, T: FieldValue> Field<E, T> {
 
     /// Between `low` and `high`, inclusive.
     pub fn between(self, low: impl Into<T>, high: impl Into<T>) -> Where {
-        self.cond(Op::Between(low.into().into_value(), high.into().into_value()))
+        self.cond(Op::Between(
+            low.into().into_value(),
+            high.into().into_value(),
+        ))
     }
 
     /// One of `values` (an empty list matches nothing).
     pub fn inq<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Where {
-        self.cond(Op::Inq(values.into_iter().map(|v| v.into().into_value()).collect()))
+        self.cond(Op::Inq(
+            values.into_iter().map(|v| v.into().into_value()).collect(),
+        ))
     }
 
     /// None of `values` (an empty list matches everything).
     pub fn nin<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> Where {
-        self.cond(Op::Nin(values.into_iter().map(|v| v.into().into_value()).collect()))
+        self.cond(Op::Nin(
+            values.into_iter().map(|v| v.into().into_value()).collect(),
+        ))
     }
 
     /// Present and non-null (`true`), or null/missing (`false`).
@@ -230,7 +237,8 @@ impl<E> Patch<E> {
 
     /// Sets a property.
     pub fn set<T: FieldValue>(mut self, field: Field<E, T>, value: impl Into<T>) -> Self {
-        self.record.insert(field.name.to_owned(), value.into().into_value());
+        self.record
+            .insert(field.name.to_owned(), value.into().into_value());
         self
     }
 

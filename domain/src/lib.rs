@@ -39,12 +39,12 @@ pub mod value;
 pub use entity::{Entity, Field, Patch, RecordError};
 pub use error::{BoxError, Error, Result};
 pub use filter::{
-    Capabilities, CheckOptions, Checked, Condition, Direction, Fields, Filter, FilterError, FilterErrors, Inclusion, Limits,
-    Op, Order, RegexSpec, Where,
+    Capabilities, CheckOptions, Checked, Condition, Direction, Fields, Filter, FilterError,
+    FilterErrors, Inclusion, Limits, Op, Order, RegexSpec, Where,
 };
 pub use model::{
-    Constraints, DefaultValue, Format, IdStrategy, IndexKind, ModelDef, ModelSettings, PropertyDef, PropertyType, RelationDef,
-    RelationKind,
+    Constraints, DefaultValue, Format, IdStrategy, IndexKind, ModelDef, ModelSettings, PropertyDef,
+    PropertyType, RelationDef, RelationKind,
 };
 /// `#[derive(Entity)]`: see the crate docs.
 pub use portico_derive::Entity;

@@ -34,7 +34,11 @@ impl PropertyType {
     pub fn is_ordered(&self) -> bool {
         matches!(
             self,
-            PropertyType::String | PropertyType::Integer | PropertyType::Number | PropertyType::DateTime | PropertyType::Uuid
+            PropertyType::String
+                | PropertyType::Integer
+                | PropertyType::Number
+                | PropertyType::DateTime
+                | PropertyType::Uuid
         )
     }
 
@@ -372,38 +376,82 @@ impl ModelDef {
         let mut problems = Vec::new();
         let ids: Vec<_> = self.properties.iter().filter(|p| p.id).collect();
         if ids.len() != 1 {
-            problems.push(format!("model {} must have exactly one id property, found {}", self.name, ids.len()));
+            problems.push(format!(
+                "model {} must have exactly one id property, found {}",
+                self.name,
+                ids.len()
+            ));
         }
         for id in ids {
             if id.generated && !matches!(id.ty, PropertyType::Integer | PropertyType::Uuid) {
-                problems.push(format!("generated id {}.{} must be an integer or a uuid", self.name, id.name));
+                problems.push(format!(
+                    "generated id {}.{} must be an integer or a uuid",
+                    self.name, id.name
+                ));
             }
-            if !matches!(id.ty, PropertyType::String | PropertyType::Integer | PropertyType::Uuid) {
-                problems.push(format!("id {}.{} must be a string, integer or uuid", self.name, id.name));
+            if !matches!(
+                id.ty,
+                PropertyType::String | PropertyType::Integer | PropertyType::Uuid
+            ) {
+                problems.push(format!(
+                    "id {}.{} must be a string, integer or uuid",
+                    self.name, id.name
+                ));
             }
         }
         for (i, p) in self.properties.iter().enumerate() {
             if self.properties[..i].iter().any(|q| q.name == p.name) {
-                problems.push(format!("property {}.{} is declared twice", self.name, p.name));
+                problems.push(format!(
+                    "property {}.{} is declared twice",
+                    self.name, p.name
+                ));
             }
-            if self.properties[..i].iter().any(|q| q.column() == p.column()) {
-                problems.push(format!("storage name {} of {}.{} is used twice", p.column(), self.name, p.name));
+            if self.properties[..i]
+                .iter()
+                .any(|q| q.column() == p.column())
+            {
+                problems.push(format!(
+                    "storage name {} of {}.{} is used twice",
+                    p.column(),
+                    self.name,
+                    p.name
+                ));
             }
             let c = &p.constraints;
             let stringy = matches!(p.ty, PropertyType::String);
-            if (c.min_length.is_some() || c.max_length.is_some() || c.pattern.is_some() || c.format.is_some()) && !stringy {
-                problems.push(format!("{}.{}: length, pattern and format apply to strings only", self.name, p.name));
+            if (c.min_length.is_some()
+                || c.max_length.is_some()
+                || c.pattern.is_some()
+                || c.format.is_some())
+                && !stringy
+            {
+                problems.push(format!(
+                    "{}.{}: length, pattern and format apply to strings only",
+                    self.name, p.name
+                ));
             }
-            if (c.minimum.is_some() || c.maximum.is_some()) && !matches!(p.ty, PropertyType::Integer | PropertyType::Number) {
-                problems.push(format!("{}.{}: minimum and maximum apply to numbers only", self.name, p.name));
+            if (c.minimum.is_some() || c.maximum.is_some())
+                && !matches!(p.ty, PropertyType::Integer | PropertyType::Number)
+            {
+                problems.push(format!(
+                    "{}.{}: minimum and maximum apply to numbers only",
+                    self.name, p.name
+                ));
             }
             if let Some(DefaultValue::Value(v)) = &p.default
                 && !v.fits(&p.ty)
             {
-                problems.push(format!("{}.{}: default value must be {}", self.name, p.name, p.ty));
+                problems.push(format!(
+                    "{}.{}: default value must be {}",
+                    self.name, p.name, p.ty
+                ));
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// Renders a record as API output: properties in declaration order, absent ones left out,
@@ -416,7 +464,10 @@ impl ModelDef {
             }
         }
         if !self.settings.strict {
-            for (k, v) in record.iter().filter(|(k, v)| self.get(k).is_none() && !v.is_null()) {
+            for (k, v) in record
+                .iter()
+                .filter(|(k, v)| self.get(k).is_none() && !v.is_null())
+            {
                 out.insert(k.clone(), v.to_json());
             }
         }
@@ -431,11 +482,17 @@ mod tests {
     #[test]
     fn check_reports_every_problem() {
         let def = ModelDef::new("Bad")
-            .property(PropertyDef::new("a", PropertyType::Boolean).id().generated())
-            .property(PropertyDef::new("b", PropertyType::Integer).constraints(Constraints {
-                max_length: Some(3),
-                ..Constraints::default()
-            }))
+            .property(
+                PropertyDef::new("a", PropertyType::Boolean)
+                    .id()
+                    .generated(),
+            )
+            .property(
+                PropertyDef::new("b", PropertyType::Integer).constraints(Constraints {
+                    max_length: Some(3),
+                    ..Constraints::default()
+                }),
+            )
             .property(PropertyDef::new("b", PropertyType::String));
         let problems = def.check().unwrap_err();
         assert_eq!(problems.len(), 5, "{problems:#?}");

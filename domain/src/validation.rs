@@ -57,7 +57,13 @@ impl ValidationErrors {
     }
 
     /// Adds a problem.
-    pub fn push(&mut self, path: impl Into<String>, code: &str, message: impl Into<String>, info: J) {
+    pub fn push(
+        &mut self,
+        path: impl Into<String>,
+        code: &str,
+        message: impl Into<String>,
+        info: J,
+    ) {
         self.details.push(ValidationDetail {
             path: path.into(),
             code: code.to_owned(),
@@ -71,7 +77,11 @@ impl ValidationErrors {
     /// # Errors
     /// `self` when it holds problems.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.details.is_empty() { Ok(value) } else { Err(self) }
+        if self.details.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// True when no problem was found.
@@ -116,10 +126,20 @@ impl ModelDef {
                     Ok(v) => {
                         record.insert(key.clone(), v);
                     }
-                    Err(m) => errors.push(format!("/{key}"), "type", format!("must be {}", m.expected), json!({"type": m.expected})),
+                    Err(m) => errors.push(
+                        format!("/{key}"),
+                        "type",
+                        format!("must be {}", m.expected),
+                        json!({"type": m.expected}),
+                    ),
                 },
                 None if key == "__proto__" || key == "constructor" => {
-                    errors.push(format!("/{key}"), "additionalProperties", format!("the key '{key}' is not allowed"), json!({"additionalProperty": key}));
+                    errors.push(
+                        format!("/{key}"),
+                        "additionalProperties",
+                        format!("the key '{key}' is not allowed"),
+                        json!({"additionalProperty": key}),
+                    );
                 }
                 None => {
                     record.insert(key.clone(), Value::from_json_untyped(value));
@@ -128,7 +148,9 @@ impl ModelDef {
         }
         if let Err(more) = self.validate(&record, mode) {
             // Type problems were reported above from the JSON; keep the rest.
-            errors.details.extend(more.details.into_iter().filter(|d| d.code != "type"));
+            errors
+                .details
+                .extend(more.details.into_iter().filter(|d| d.code != "type"));
         }
         errors.into_result(record)
     }
@@ -142,7 +164,8 @@ impl ModelDef {
         let mut errors = ValidationErrors::new(&self.name);
         for key in record.keys() {
             let known = self.get(key);
-            let generated_id = known.is_some_and(|p| p.id && p.generated) && mode == WriteMode::Create;
+            let generated_id =
+                known.is_some_and(|p| p.id && p.generated) && mode == WriteMode::Create;
             if (known.is_none() && self.settings.strict) || generated_id {
                 errors.push(
                     "",
@@ -154,7 +177,12 @@ impl ModelDef {
         }
         for p in &self.properties {
             let value = record.get(&p.name);
-            if matches!(mode, WriteMode::Create | WriteMode::Replace) && p.required && !(p.id && p.generated) && value.is_none_or(Value::is_null) && p.default.is_none() {
+            if matches!(mode, WriteMode::Create | WriteMode::Replace)
+                && p.required
+                && !(p.id && p.generated)
+                && value.is_none_or(Value::is_null)
+                && p.default.is_none()
+            {
                 errors.push(
                     "",
                     "required",
@@ -165,10 +193,20 @@ impl ModelDef {
             }
             match value {
                 Some(Value::Null) if p.required => {
-                    errors.push(format!("/{}", p.name), "type", format!("must be {}", p.ty), json!({"type": p.ty.to_string()}));
+                    errors.push(
+                        format!("/{}", p.name),
+                        "type",
+                        format!("must be {}", p.ty),
+                        json!({"type": p.ty.to_string()}),
+                    );
                 }
                 Some(v) if !v.fits(&p.ty) => {
-                    errors.push(format!("/{}", p.name), "type", format!("must be {}", p.ty), json!({"type": p.ty.to_string()}));
+                    errors.push(
+                        format!("/{}", p.name),
+                        "type",
+                        format!("must be {}", p.ty),
+                        json!({"type": p.ty.to_string()}),
+                    );
                 }
                 Some(v) if !v.is_null() => check_constraints(p, v, &mut errors),
                 _ => {}
@@ -185,17 +223,32 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
         if let Some(min) = c.min_length
             && !s.validate_length(Some(min), None, None)
         {
-            errors.push(&path, "minLength", format!("must NOT have fewer than {min} characters"), json!({"limit": min}));
+            errors.push(
+                &path,
+                "minLength",
+                format!("must NOT have fewer than {min} characters"),
+                json!({"limit": min}),
+            );
         }
         if let Some(max) = c.max_length
             && !s.validate_length(None, Some(max), None)
         {
-            errors.push(&path, "maxLength", format!("must NOT have more than {max} characters"), json!({"limit": max}));
+            errors.push(
+                &path,
+                "maxLength",
+                format!("must NOT have more than {max} characters"),
+                json!({"limit": max}),
+            );
         }
         if let Some(pattern) = &c.pattern
             && !pattern.is_match(s)
         {
-            errors.push(&path, "pattern", format!("must match pattern \"{}\"", pattern.as_str()), json!({"pattern": pattern.as_str()}));
+            errors.push(
+                &path,
+                "pattern",
+                format!("must match pattern \"{}\"", pattern.as_str()),
+                json!({"pattern": pattern.as_str()}),
+            );
         }
         let format_ok = match c.format {
             Some(Format::Email) => s.validate_email(),
@@ -203,7 +256,12 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
             None => true,
         };
         if let (false, Some(format)) = (format_ok, c.format) {
-            errors.push(&path, "format", format!("must match format \"{}\"", format.as_str()), json!({"format": format.as_str()}));
+            errors.push(
+                &path,
+                "format",
+                format!("must match format \"{}\"", format.as_str()),
+                json!({"format": format.as_str()}),
+            );
         }
     }
     let number = match value {
@@ -213,15 +271,30 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
     };
     if let Some(n) = number {
         if let Some(min) = c.minimum.filter(|min| n < *min) {
-            errors.push(&path, "minimum", format!("must be >= {min}"), json!({"comparison": ">=", "limit": min}));
+            errors.push(
+                &path,
+                "minimum",
+                format!("must be >= {min}"),
+                json!({"comparison": ">=", "limit": min}),
+            );
         }
         if let Some(max) = c.maximum.filter(|max| n > *max) {
-            errors.push(&path, "maximum", format!("must be <= {max}"), json!({"comparison": "<=", "limit": max}));
+            errors.push(
+                &path,
+                "maximum",
+                format!("must be <= {max}"),
+                json!({"comparison": "<=", "limit": max}),
+            );
         }
     }
     if !c.enum_values.is_empty() && !c.enum_values.iter().any(|allowed| allowed.filter_eq(value)) {
         let allowed: Vec<J> = c.enum_values.iter().map(Value::to_json).collect();
-        errors.push(&path, "enum", "must be equal to one of the allowed values", json!({"allowedValues": allowed}));
+        errors.push(
+            &path,
+            "enum",
+            "must be equal to one of the allowed values",
+            json!({"allowedValues": allowed}),
+        );
     }
 }
 
@@ -232,30 +305,49 @@ mod tests {
 
     fn model() -> ModelDef {
         ModelDef::new("Todo")
-            .property(PropertyDef::new("id", PropertyType::Integer).id().generated())
-            .property(PropertyDef::new("title", PropertyType::String).required().constraints(Constraints {
-                min_length: Some(2),
-                max_length: Some(5),
-                ..Constraints::default()
-            }))
-            .property(PropertyDef::new("email", PropertyType::String).constraints(Constraints {
-                format: Some(Format::Email),
-                ..Constraints::default()
-            }))
-            .property(PropertyDef::new("stars", PropertyType::Integer).constraints(Constraints {
-                minimum: Some(0.0),
-                maximum: Some(5.0),
-                enum_values: vec![Value::Int(1), Value::Int(3), Value::Int(5)],
-                ..Constraints::default()
-            }))
+            .property(
+                PropertyDef::new("id", PropertyType::Integer)
+                    .id()
+                    .generated(),
+            )
+            .property(
+                PropertyDef::new("title", PropertyType::String)
+                    .required()
+                    .constraints(Constraints {
+                        min_length: Some(2),
+                        max_length: Some(5),
+                        ..Constraints::default()
+                    }),
+            )
+            .property(
+                PropertyDef::new("email", PropertyType::String).constraints(Constraints {
+                    format: Some(Format::Email),
+                    ..Constraints::default()
+                }),
+            )
+            .property(
+                PropertyDef::new("stars", PropertyType::Integer).constraints(Constraints {
+                    minimum: Some(0.0),
+                    maximum: Some(5.0),
+                    enum_values: vec![Value::Int(1), Value::Int(3), Value::Int(5)],
+                    ..Constraints::default()
+                }),
+            )
     }
 
     #[test]
     fn reports_loopback_shaped_details_for_a_create_body() {
         let err = model()
-            .record_from_json(&json!({"id": 9, "isComplete": true, "email": "nope", "stars": 7}), WriteMode::Create)
+            .record_from_json(
+                &json!({"id": 9, "isComplete": true, "email": "nope", "stars": 7}),
+                WriteMode::Create,
+            )
             .unwrap_err();
-        let got: Vec<(String, String)> = err.details.iter().map(|d| (d.path.clone(), d.code.clone())).collect();
+        let got: Vec<(String, String)> = err
+            .details
+            .iter()
+            .map(|d| (d.path.clone(), d.code.clone()))
+            .collect();
         assert_eq!(
             got,
             [
@@ -268,21 +360,32 @@ mod tests {
             ]
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
         );
-        assert_eq!(err.details[2].message, "must have required property 'title'");
+        assert_eq!(
+            err.details[2].message,
+            "must have required property 'title'"
+        );
         assert_eq!(err.details[2].info, json!({"missingProperty": "title"}));
     }
 
     #[test]
     fn json_types_are_strict_in_bodies() {
-        let err = model().record_from_json(&json!({"title": 5}), WriteMode::Patch).unwrap_err();
+        let err = model()
+            .record_from_json(&json!({"title": 5}), WriteMode::Patch)
+            .unwrap_err();
         assert_eq!(err.details[0].path, "/title");
         assert_eq!(err.details[0].message, "must be string");
     }
 
     #[test]
     fn lengths_count_characters_not_bytes() {
-        assert!(model().record_from_json(&json!({"title": "ééééé"}), WriteMode::Create).is_ok());
-        let err = model().record_from_json(&json!({"title": "a"}), WriteMode::Create).unwrap_err();
+        assert!(
+            model()
+                .record_from_json(&json!({"title": "ééééé"}), WriteMode::Create)
+                .is_ok()
+        );
+        let err = model()
+            .record_from_json(&json!({"title": "a"}), WriteMode::Create)
+            .unwrap_err();
         assert_eq!(err.details[0].code, "minLength");
     }
 }

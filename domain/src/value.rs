@@ -101,7 +101,10 @@ impl Value {
     ///
     /// # Errors
     /// A [`TypeMismatch`] naming the expected type when the JSON does not fit.
-    pub fn from_json_typed(json: &serde_json::Value, ty: &PropertyType) -> Result<Value, TypeMismatch> {
+    pub fn from_json_typed(
+        json: &serde_json::Value,
+        ty: &PropertyType,
+    ) -> Result<Value, TypeMismatch> {
         use serde_json::Value as J;
         let mismatch = || TypeMismatch::new(ty);
         match (ty, json) {
@@ -114,9 +117,15 @@ impl Value {
                 .or_else(|| n.as_f64().filter(|f| is_integral(*f)).map(|f| f as i64))
                 .map(Value::Int)
                 .ok_or_else(mismatch),
-            (PropertyType::Number, J::Number(n)) => n.as_f64().map(Value::Float).ok_or_else(mismatch),
-            (PropertyType::DateTime, J::String(s)) => parse_datetime(s).map(Value::DateTime).ok_or_else(mismatch),
-            (PropertyType::Uuid, J::String(s)) => Uuid::parse_str(s).map(Value::Uuid).map_err(|_| mismatch()),
+            (PropertyType::Number, J::Number(n)) => {
+                n.as_f64().map(Value::Float).ok_or_else(mismatch)
+            }
+            (PropertyType::DateTime, J::String(s)) => {
+                parse_datetime(s).map(Value::DateTime).ok_or_else(mismatch)
+            }
+            (PropertyType::Uuid, J::String(s)) => {
+                Uuid::parse_str(s).map(Value::Uuid).map_err(|_| mismatch())
+            }
             (PropertyType::Array(item), J::Array(items)) => items
                 .iter()
                 .map(|j| match j {
@@ -152,7 +161,11 @@ impl Value {
             (PropertyType::Boolean, Value::Int(i @ (0 | 1))) => Ok(Value::Bool(i == 1)),
             (PropertyType::Integer, Value::Int(i)) => Ok(Value::Int(i)),
             (PropertyType::Integer, Value::Float(f)) if is_integral(f) => Ok(Value::Int(f as i64)),
-            (PropertyType::Integer, Value::String(s)) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| mismatch()),
+            (PropertyType::Integer, Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| mismatch()),
             (PropertyType::Number, Value::Float(f)) => Ok(Value::Float(f)),
             (PropertyType::Number, Value::Int(i)) => Ok(Value::Float(i as f64)),
             (PropertyType::Number, Value::String(s)) => s
@@ -163,21 +176,32 @@ impl Value {
                 .map(Value::Float)
                 .ok_or_else(mismatch),
             (PropertyType::DateTime, Value::DateTime(d)) => Ok(Value::DateTime(d)),
-            (PropertyType::DateTime, Value::String(s)) => parse_datetime(&s).map(Value::DateTime).ok_or_else(mismatch),
+            (PropertyType::DateTime, Value::String(s)) => {
+                parse_datetime(&s).map(Value::DateTime).ok_or_else(mismatch)
+            }
             (PropertyType::DateTime, Value::Int(ms)) => Utc
                 .timestamp_millis_opt(ms)
                 .single()
                 .map(Value::DateTime)
                 .ok_or_else(mismatch),
             (PropertyType::Uuid, Value::Uuid(u)) => Ok(Value::Uuid(u)),
-            (PropertyType::Uuid, Value::String(s)) => Uuid::parse_str(&s).map(Value::Uuid).map_err(|_| mismatch()),
+            (PropertyType::Uuid, Value::String(s)) => {
+                Uuid::parse_str(&s).map(Value::Uuid).map_err(|_| mismatch())
+            }
             (PropertyType::Array(item), Value::Array(items)) => items
                 .into_iter()
-                .map(|v| if v.is_null() { Err(mismatch()) } else { v.coerce(item) })
+                .map(|v| {
+                    if v.is_null() {
+                        Err(mismatch())
+                    } else {
+                        v.coerce(item)
+                    }
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             (PropertyType::Array(item), Value::Json(serde_json::Value::Array(items))) => {
-                Value::Array(items.iter().map(Value::from_json_untyped).collect()).coerce(&PropertyType::Array(item.clone()))
+                Value::Array(items.iter().map(Value::from_json_untyped).collect())
+                    .coerce(&PropertyType::Array(item.clone()))
             }
             _ => Err(mismatch()),
         }
@@ -193,7 +217,9 @@ impl Value {
             | (PropertyType::DateTime, Value::DateTime(_))
             | (PropertyType::Uuid, Value::Uuid(_)) => true,
             (PropertyType::Number, Value::Float(f)) => f.is_finite(),
-            (PropertyType::Array(item), Value::Array(items)) => items.iter().all(|v| !v.is_null() && v.fits(item)),
+            (PropertyType::Array(item), Value::Array(items)) => {
+                items.iter().all(|v| !v.is_null() && v.fits(item))
+            }
             _ => false,
         }
     }
@@ -242,7 +268,9 @@ impl Value {
     /// Equality as filters see it: integers and floats compare numerically.
     pub fn filter_eq(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => self.total_cmp(other).is_eq(),
+            (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => {
+                self.total_cmp(other).is_eq()
+            }
             _ => self == other,
         }
     }
@@ -251,7 +279,9 @@ impl Value {
     pub fn truncate_to_millis(self) -> Value {
         match self {
             Value::DateTime(d) => Value::DateTime(truncate_millis(d)),
-            Value::Array(items) => Value::Array(items.into_iter().map(Value::truncate_to_millis).collect()),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(Value::truncate_to_millis).collect())
+            }
             v => v,
         }
     }
@@ -285,7 +315,9 @@ fn is_integral(f: f64) -> bool {
 
 /// Truncates a date-time to whole milliseconds.
 pub fn truncate_millis(d: DateTime<Utc>) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(d.timestamp_millis()).single().unwrap_or(d)
+    Utc.timestamp_millis_opt(d.timestamp_millis())
+        .single()
+        .unwrap_or(d)
 }
 
 /// Formats a date-time as LoopBack does: `2024-05-01T12:00:00.000Z`.
@@ -424,11 +456,19 @@ mod tests {
         assert_eq!(Value::from("3").coerce(&int), Ok(Value::Int(3)));
         assert!(Value::from("3.5").coerce(&int).is_err());
         assert_eq!(Value::Float(4.0).coerce(&int), Ok(Value::Int(4)));
-        assert_eq!(Value::from("true").coerce(&PropertyType::Boolean), Ok(Value::Bool(true)));
-        assert_eq!(Value::from("0").coerce(&PropertyType::Boolean), Ok(Value::Bool(false)));
+        assert_eq!(
+            Value::from("true").coerce(&PropertyType::Boolean),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            Value::from("0").coerce(&PropertyType::Boolean),
+            Ok(Value::Bool(false))
+        );
         assert!(Value::from("yes").coerce(&PropertyType::Boolean).is_err());
         assert!(Value::Int(5).coerce(&PropertyType::String).is_err());
-        let d = Value::from("2024-05-01T10:00:00.123Z").coerce(&PropertyType::DateTime).unwrap();
+        let d = Value::from("2024-05-01T10:00:00.123Z")
+            .coerce(&PropertyType::DateTime)
+            .unwrap();
         assert_eq!(d.to_json(), serde_json::json!("2024-05-01T10:00:00.123Z"));
     }
 
@@ -436,7 +476,10 @@ mod tests {
     fn datetimes_render_with_millis_and_z() {
         let d = parse_datetime("2024-05-01T12:00:00+02:00").unwrap();
         assert_eq!(format_datetime(&d), "2024-05-01T10:00:00.000Z");
-        assert_eq!(format_datetime(&parse_datetime("2024-05-01").unwrap()), "2024-05-01T00:00:00.000Z");
+        assert_eq!(
+            format_datetime(&parse_datetime("2024-05-01").unwrap()),
+            "2024-05-01T00:00:00.000Z"
+        );
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portico_domain::{
-    CheckOptions, FieldValue as _, Checked, DefaultValue, Entity, Error, Filter, FilterError, FilterErrors, IdStrategy, Limits, ModelDef, Patch,
-    Record, RecordError, Result, ValidationErrors, Value, Where, WriteMode,
+    CheckOptions, Checked, DefaultValue, Entity, Error, FieldValue as _, Filter, FilterError,
+    FilterErrors, IdStrategy, Limits, ModelDef, Patch, Record, RecordError, Result,
+    ValidationErrors, Value, Where, WriteMode,
 };
 use serde_json::json;
 
@@ -24,7 +25,9 @@ pub struct CrudRepository {
 
 impl std::fmt::Debug for CrudRepository {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CrudRepository").field("model", &self.model.name).finish_non_exhaustive()
+        f.debug_struct("CrudRepository")
+            .field("model", &self.model.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -37,7 +40,11 @@ impl CrudRepository {
     /// properties).
     pub fn new(model: Arc<ModelDef>, store: Arc<dyn Store>) -> Result<Self> {
         if let Err(problems) = model.check() {
-            return Err(Error::Unsupported(format!("invalid model {}: {}", model.name, problems.join("; "))));
+            return Err(Error::Unsupported(format!(
+                "invalid model {}: {}",
+                model.name,
+                problems.join("; ")
+            )));
         }
         let capabilities = store.capabilities().clone();
         if !model.settings.strict && !capabilities.free_form_properties {
@@ -83,11 +90,15 @@ impl CrudRepository {
     }
 
     fn where_id(&self, id: &Value) -> Result<Checked<Where>> {
-        Where::cond(self.id_name(), portico_domain::Op::Eq(id.clone())).check(&self.model, &self.options)
+        Where::cond(self.id_name(), portico_domain::Op::Eq(id.clone()))
+            .check(&self.model, &self.options)
     }
 
     fn check_where(&self, condition: Option<Where>) -> Result<Checked<Where>> {
-        condition.map_or_else(|| Ok(Checked::all()), |w| w.check(&self.model, &self.options))
+        condition.map_or_else(
+            || Ok(Checked::all()),
+            |w| w.check(&self.model, &self.options),
+        )
     }
 
     /// Fills defaults, generates a kit id, validates and normalises a record for create.
@@ -99,8 +110,19 @@ impl CrudRepository {
             Ok(()) => ValidationErrors::new(&self.model.name),
             Err(errors) => errors,
         };
-        if strategy == IdStrategy::Client && record.get(&id_name).is_none_or(Value::is_null) && !errors.details.iter().any(|d| d.code == "required" && d.info == json!({"missingProperty": id_name})) {
-            errors.push("", "required", format!("must have required property '{id_name}'"), json!({"missingProperty": id_name}));
+        if strategy == IdStrategy::Client
+            && record.get(&id_name).is_none_or(Value::is_null)
+            && !errors
+                .details
+                .iter()
+                .any(|d| d.code == "required" && d.info == json!({"missingProperty": id_name}))
+        {
+            errors.push(
+                "",
+                "required",
+                format!("must have required property '{id_name}'"),
+                json!({"missingProperty": id_name}),
+            );
         }
         errors.into_result(()).map_err(Error::Validation)?;
         if strategy == IdStrategy::KitUuid {
@@ -113,25 +135,41 @@ impl CrudRepository {
     /// without an id equal to `keep_id`.
     fn prepare_patch(&self, mut patch: Record, keep_id: Option<&Value>) -> Result<Record> {
         if patch.is_empty() {
-            return Err(Error::InvalidBody("Data is required for the patch request".to_owned()));
+            return Err(Error::InvalidBody(
+                "Data is required for the patch request".to_owned(),
+            ));
         }
         let id_name = self.id_name().to_owned();
         if let Some(given) = patch.remove(&id_name) {
             let prop = self.model.id_property();
-            let same = keep_id.is_some_and(|keep| given.clone().coerce(&prop.ty).is_ok_and(|g| g.filter_eq(keep)));
+            let same = keep_id.is_some_and(|keep| {
+                given
+                    .clone()
+                    .coerce(&prop.ty)
+                    .is_ok_and(|g| g.filter_eq(keep))
+            });
             if !same {
                 let mut errors = ValidationErrors::new(&self.model.name);
-                errors.push(format!("/{id_name}"), "immutable", "the id cannot be changed", json!({"property": id_name}));
+                errors.push(
+                    format!("/{id_name}"),
+                    "immutable",
+                    "the id cannot be changed",
+                    json!({"property": id_name}),
+                );
                 return Err(Error::Validation(errors));
             }
         }
-        self.model.validate(&patch, WriteMode::Patch).map_err(Error::Validation)?;
+        self.model
+            .validate(&patch, WriteMode::Patch)
+            .map_err(Error::Validation)?;
         Ok(normalize(patch))
     }
 
     async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
         if !filter.include.is_empty() {
-            return Err(Error::Unsupported("including related models is not available yet".to_owned()));
+            return Err(Error::Unsupported(
+                "including related models is not available yet".to_owned(),
+            ));
         }
         self.store.find(&self.model, &filter).await
     }
@@ -139,7 +177,10 @@ impl CrudRepository {
 
 /// Date-times are stored at millisecond precision on every backend.
 fn normalize(record: Record) -> Record {
-    record.into_iter().map(|(k, v)| (k, v.truncate_to_millis())).collect()
+    record
+        .into_iter()
+        .map(|(k, v)| (k, v.truncate_to_millis()))
+        .collect()
 }
 
 fn apply_defaults(model: &ModelDef, record: &mut Record) {
@@ -165,11 +206,18 @@ impl RecordRepository for CrudRepository {
 
     async fn create(&self, record: Record) -> Result<Record> {
         let mut stored = self.create_all(vec![record]).await?;
-        stored.pop().ok_or_else(|| Error::backend(portico_domain::error::Message("insert returned no record".into())))
+        stored.pop().ok_or_else(|| {
+            Error::backend(portico_domain::error::Message(
+                "insert returned no record".into(),
+            ))
+        })
     }
 
     async fn create_all(&self, records: Vec<Record>) -> Result<Vec<Record>> {
-        let prepared = records.into_iter().map(|r| self.prepare_new(r)).collect::<Result<Vec<_>>>()?;
+        let prepared = records
+            .into_iter()
+            .map(|r| self.prepare_new(r))
+            .collect::<Result<Vec<_>>>()?;
         if prepared.is_empty() {
             return Ok(Vec::new());
         }
@@ -209,7 +257,12 @@ impl RecordRepository for CrudRepository {
                 message: "find by id takes no where clause".to_owned(),
             }])));
         }
-        let checked = Filter { limit: None, skip: None, ..filter }.check(&self.model, &self.options)?;
+        let checked = Filter {
+            limit: None,
+            skip: None,
+            ..filter
+        }
+        .check(&self.model, &self.options)?;
         let checked = checked.with_where(self.where_id(&id)?);
         self.find_checked(checked)
             .await?
@@ -253,16 +306,30 @@ impl RecordRepository for CrudRepository {
         let id = self.coerce_id(id)?;
         let id_name = self.id_name().to_owned();
         if let Some(given) = record.get(&id_name).filter(|v| !v.is_null())
-            && !given.clone().coerce(&self.model.id_property().ty).is_ok_and(|g| g.filter_eq(&id))
+            && !given
+                .clone()
+                .coerce(&self.model.id_property().ty)
+                .is_ok_and(|g| g.filter_eq(&id))
         {
             let mut errors = ValidationErrors::new(&self.model.name);
-            errors.push(format!("/{id_name}"), "immutable", "the id in the data differs from the id replaced", json!({"property": id_name}));
+            errors.push(
+                format!("/{id_name}"),
+                "immutable",
+                "the id in the data differs from the id replaced",
+                json!({"property": id_name}),
+            );
             return Err(Error::Validation(errors));
         }
         record.insert(id_name, id.clone());
         apply_defaults(&self.model, &mut record);
-        self.model.validate(&record, WriteMode::Replace).map_err(Error::Validation)?;
-        if !self.store.replace(&self.model, &id, &normalize(record)).await? {
+        self.model
+            .validate(&record, WriteMode::Replace)
+            .map_err(Error::Validation)?;
+        if !self
+            .store
+            .replace(&self.model, &id, &normalize(record))
+            .await?
+        {
             return Err(Error::not_found(&self.model.name, &id));
         }
         Ok(())
@@ -342,7 +409,10 @@ impl<E: Entity> Repository<E> {
     }
 
     fn entities(&self, records: Vec<Record>, projected: bool) -> Result<Vec<E>> {
-        records.into_iter().map(|r| self.entity(r, projected)).collect()
+        records
+            .into_iter()
+            .map(|r| self.entity(r, projected))
+            .collect()
     }
 }
 
@@ -368,12 +438,19 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
 
     async fn find_one(&self, filter: Filter) -> Result<Option<E>> {
         let projected = filter.fields.is_some();
-        self.records.find_one(filter).await?.map(|r| self.entity(r, projected)).transpose()
+        self.records
+            .find_one(filter)
+            .await?
+            .map(|r| self.entity(r, projected))
+            .transpose()
     }
 
     async fn find_by_id(&self, id: E::Id, filter: Option<Filter>) -> Result<E> {
         let projected = filter.as_ref().is_some_and(|f| f.fields.is_some());
-        self.entity(self.records.find_by_id(id.into_value(), filter).await?, projected)
+        self.entity(
+            self.records.find_by_id(id.into_value(), filter).await?,
+            projected,
+        )
     }
 
     async fn count(&self, condition: Option<Where>) -> Result<u64> {
@@ -385,15 +462,21 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
     }
 
     async fn update_by_id(&self, id: E::Id, patch: Patch<E>) -> Result<()> {
-        self.records.update_by_id(id.into_value(), patch.into_record()).await
+        self.records
+            .update_by_id(id.into_value(), patch.into_record())
+            .await
     }
 
     async fn update_all(&self, patch: Patch<E>, condition: Option<Where>) -> Result<u64> {
-        self.records.update_all(patch.into_record(), condition).await
+        self.records
+            .update_all(patch.into_record(), condition)
+            .await
     }
 
     async fn replace_by_id(&self, id: E::Id, entity: E) -> Result<()> {
-        self.records.replace_by_id(id.into_value(), entity.to_record()).await
+        self.records
+            .replace_by_id(id.into_value(), entity.to_record())
+            .await
     }
 
     async fn delete_by_id(&self, id: E::Id) -> Result<()> {

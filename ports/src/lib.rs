@@ -26,9 +26,9 @@ mod repository;
 mod store;
 
 pub use crud::{CrudRepository, Repository};
+pub use repository::{EntityRepository, RecordRepository};
 #[cfg(feature = "mock")]
 pub use repository::{MockEntityRepository, MockRecordRepository};
-pub use repository::{EntityRepository, RecordRepository};
 #[cfg(feature = "mock")]
 pub use store::MockStore;
 pub use store::Store;

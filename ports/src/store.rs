@@ -61,7 +61,12 @@ pub trait Store: Send + Sync {
     ///
     /// # Errors
     /// MUST return `Conflict` when the patch would duplicate a unique value, changing nothing.
-    async fn update(&self, model: &ModelDef, patch: &Record, condition: &Checked<Where>) -> Result<u64>;
+    async fn update(
+        &self,
+        model: &ModelDef,
+        patch: &Record,
+        condition: &Checked<Where>,
+    ) -> Result<u64>;
 
     /// Replaces the record with this id by `record` (which carries the same id); properties it
     /// lacks are cleared. Returns false when no record has this id.

@@ -21,12 +21,19 @@ struct TodoService {
 
 impl TodoService {
     async fn complete(&self, id: i64) -> Result<(), String> {
-        let todo = self.todos.find_by_id(id, None).await.map_err(|e| e.to_string())?;
+        let todo = self
+            .todos
+            .find_by_id(id, None)
+            .await
+            .map_err(|e| e.to_string())?;
         if todo.is_complete == Some(true) {
             return Err(format!("todo {id} is already complete"));
         }
         let patch = Patch::new().set(Todo::FIELDS.is_complete, true);
-        self.todos.update_by_id(id, patch).await.map_err(|e| e.to_string())
+        self.todos
+            .update_by_id(id, patch)
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -41,12 +48,19 @@ fn todo(id: i64, done: bool) -> Todo {
 #[tokio::test]
 async fn completes_an_open_todo_with_one_patch() {
     let mut repo = MockEntityRepository::<Todo>::new();
-    repo.expect_find_by_id().with(eq(7), eq(None)).times(1).returning(|_, _| Ok(todo(7, false)));
+    repo.expect_find_by_id()
+        .with(eq(7), eq(None))
+        .times(1)
+        .returning(|_, _| Ok(todo(7, false)));
     repo.expect_update_by_id()
-        .withf(|id, patch| *id == 7 && patch.clone().into_record().get("isComplete") == Some(&true.into()))
+        .withf(|id, patch| {
+            *id == 7 && patch.clone().into_record().get("isComplete") == Some(&true.into())
+        })
         .times(1)
         .returning(|_, _| Ok(()));
-    let service = TodoService { todos: Arc::new(repo) };
+    let service = TodoService {
+        todos: Arc::new(repo),
+    };
     assert_eq!(service.complete(7).await, Ok(()));
 }
 
@@ -55,14 +69,25 @@ async fn refuses_a_complete_todo_without_writing() {
     let mut repo = MockEntityRepository::<Todo>::new();
     repo.expect_find_by_id().returning(|_, _| Ok(todo(3, true)));
     repo.expect_update_by_id().never();
-    let service = TodoService { todos: Arc::new(repo) };
-    assert_eq!(service.complete(3).await, Err("todo 3 is already complete".to_owned()));
+    let service = TodoService {
+        todos: Arc::new(repo),
+    };
+    assert_eq!(
+        service.complete(3).await,
+        Err("todo 3 is already complete".to_owned())
+    );
 }
 
 #[tokio::test]
 async fn reports_the_repository_error() {
     let mut repo = MockEntityRepository::<Todo>::new();
-    repo.expect_find_by_id().returning(|id, _| Err(Error::not_found("Todo", &id.into())));
-    let service = TodoService { todos: Arc::new(repo) };
-    assert_eq!(service.complete(99).await, Err("Entity not found: Todo with id 99".to_owned()));
+    repo.expect_find_by_id()
+        .returning(|id, _| Err(Error::not_found("Todo", &id.into())));
+    let service = TodoService {
+        todos: Arc::new(repo),
+    };
+    assert_eq!(
+        service.complete(99).await,
+        Err("Entity not found: Todo with id 99".to_owned())
+    );
 }

@@ -17,7 +17,10 @@ pub(crate) enum Compiled {
 pub(crate) enum Test {
     Op(Op),
     /// LIKE, ILIKE and regexp, compiled; `negated` for nlike/nilike.
-    Pattern { regex: Regex, negated: bool },
+    Pattern {
+        regex: Regex,
+        negated: bool,
+    },
 }
 
 impl Compiled {
@@ -33,7 +36,9 @@ impl Compiled {
                         .case_insensitive(insensitive)
                         .size_limit(1 << 20)
                         .build()
-                        .unwrap_or_else(|_| Regex::new("[^\\s\\S]").expect("the never-matching pattern compiles")),
+                        .unwrap_or_else(|_| {
+                            Regex::new("[^\\s\\S]").expect("the never-matching pattern compiles")
+                        }),
                     negated,
                 };
                 let test = match op {
@@ -79,7 +84,9 @@ impl Test {
                 Op::Gte(x) => present && cmp(x) != Ordering::Less,
                 Op::Lt(x) => present && cmp(x) == Ordering::Less,
                 Op::Lte(x) => present && cmp(x) != Ordering::Greater,
-                Op::Between(lo, hi) => present && cmp(lo) != Ordering::Less && cmp(hi) != Ordering::Greater,
+                Op::Between(lo, hi) => {
+                    present && cmp(lo) != Ordering::Less && cmp(hi) != Ordering::Greater
+                }
                 Op::Inq(items) => present && items.iter().any(|x| v.filter_eq(x)),
                 Op::Nin(items) => !present || !items.iter().any(|x| v.filter_eq(x)),
                 Op::Exists(want) => present == *want,

@@ -39,7 +39,8 @@ use std::sync::{RwLock, RwLockWriteGuard};
 use async_trait::async_trait;
 use portico_domain::error::Message;
 use portico_domain::{
-    Capabilities, Checked, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op, Record, Result, Value, Where,
+    Capabilities, Checked, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op, Record,
+    Result, Value, Where,
 };
 use portico_ports::Store;
 
@@ -59,7 +60,10 @@ impl Key {
             Value::Int(i) => Ok(Key::Int(*i)),
             Value::String(s) => Ok(Key::Str(s.clone())),
             Value::Uuid(u) => Ok(Key::Uuid(*u)),
-            other => Err(Error::backend(Message(format!("an id cannot be {}", other.kind())))),
+            other => Err(Error::backend(Message(format!(
+                "an id cannot be {}",
+                other.kind()
+            )))),
         }
     }
 }
@@ -96,11 +100,16 @@ impl MemoryStore {
     }
 
     fn write(&self) -> Result<RwLockWriteGuard<'_, HashMap<String, Table>>> {
-        self.tables.write().map_err(|_| Error::backend(Message("memory store lock poisoned".into())))
+        self.tables
+            .write()
+            .map_err(|_| Error::backend(Message("memory store lock poisoned".into())))
     }
 
     fn read<T>(&self, model: &ModelDef, f: impl FnOnce(Option<&Table>) -> T) -> Result<T> {
-        let tables = self.tables.read().map_err(|_| Error::backend(Message("memory store lock poisoned".into())))?;
+        let tables = self
+            .tables
+            .read()
+            .map_err(|_| Error::backend(Message("memory store lock poisoned".into())))?;
         Ok(f(tables.get(model.storage_name())))
     }
 }
@@ -121,27 +130,45 @@ fn matching(model: &ModelDef, table: &Table, condition: &Checked<Where>) -> Vec<
         && c.property == model.id_property().name
         && let Op::Eq(id) = &c.op
     {
-        return Key::of(id).ok().filter(|k| table.rows.contains_key(k)).into_iter().collect();
+        return Key::of(id)
+            .ok()
+            .filter(|k| table.rows.contains_key(k))
+            .into_iter()
+            .collect();
     }
     let compiled = Compiled::new(condition);
-    table.rows.iter().filter(|(_, r)| compiled.matches(r)).map(|(k, _)| k.clone()).collect()
+    table
+        .rows
+        .iter()
+        .filter(|(_, r)| compiled.matches(r))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// Fails with a conflict when a candidate row duplicates a unique value of another row (rows
 /// with a candidate's key are being replaced and do not count) or of another candidate.
 fn check_unique(model: &ModelDef, table: &Table, candidates: &[(Key, &Record)]) -> Result<()> {
-    for p in model.properties.iter().filter(|p| p.index == IndexKind::Unique) {
+    for p in model
+        .properties
+        .iter()
+        .filter(|p| p.index == IndexKind::Unique)
+    {
         let mut seen: Vec<&Value> = Vec::new();
         for (_, row) in candidates {
-            let Some(v) = row.get(&p.name).filter(|v| !v.is_null()) else { continue };
-            let clash_in_table = table
-                .rows
-                .iter()
-                .any(|(k, r)| !candidates.iter().any(|(c, _)| c == k) && r.get(&p.name).is_some_and(|x| x.filter_eq(v)));
+            let Some(v) = row.get(&p.name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let clash_in_table = table.rows.iter().any(|(k, r)| {
+                !candidates.iter().any(|(c, _)| c == k)
+                    && r.get(&p.name).is_some_and(|x| x.filter_eq(v))
+            });
             if clash_in_table || seen.iter().any(|s| s.filter_eq(v)) {
                 return Err(Error::Conflict {
                     entity: model.name.clone(),
-                    message: format!("{} with this value of the unique property '{}' already exists", model.name, p.name),
+                    message: format!(
+                        "{} with this value of the unique property '{}' already exists",
+                        model.name, p.name
+                    ),
                 });
             }
             seen.push(v);
@@ -157,7 +184,9 @@ impl Store for MemoryStore {
     }
 
     async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        self.write()?.entry(model.storage_name().to_owned()).or_default();
+        self.write()?
+            .entry(model.storage_name().to_owned())
+            .or_default();
         Ok(())
     }
 
@@ -193,18 +222,28 @@ impl Store for MemoryStore {
 
     async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
         self.read(model, |table| {
-            let Some(table) = table else { return Vec::new() };
+            let Some(table) = table else {
+                return Vec::new();
+            };
             let condition = filter.checked_where();
-            let mut rows: Vec<&Record> = matching(model, table, &condition).iter().filter_map(|k| table.rows.get(k)).collect();
+            let mut rows: Vec<&Record> = matching(model, table, &condition)
+                .iter()
+                .filter_map(|k| table.rows.get(k))
+                .collect();
             // `order` always ends with the id, so the sort is total.
             rows.sort_by(|a, b| eval::compare(a, b, &filter.order));
             let skip = usize::try_from(filter.skip.unwrap_or(0)).unwrap_or(usize::MAX);
-            let limit = filter.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+            let limit = filter
+                .limit
+                .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
             rows.into_iter()
                 .skip(skip)
                 .take(limit)
                 .map(|r| match &filter.fields {
-                    Some(Fields::Include(names)) => names.iter().filter_map(|n| r.get(n).map(|v| (n.clone(), v.clone()))).collect(),
+                    Some(Fields::Include(names)) => names
+                        .iter()
+                        .filter_map(|n| r.get(n).map(|v| (n.clone(), v.clone())))
+                        .collect(),
                     _ => r.clone(),
                 })
                 .collect()
@@ -212,12 +251,21 @@ impl Store for MemoryStore {
     }
 
     async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.read(model, |table| table.map_or(0, |t| matching(model, t, condition).len() as u64))
+        self.read(model, |table| {
+            table.map_or(0, |t| matching(model, t, condition).len() as u64)
+        })
     }
 
-    async fn update(&self, model: &ModelDef, patch: &Record, condition: &Checked<Where>) -> Result<u64> {
+    async fn update(
+        &self,
+        model: &ModelDef,
+        patch: &Record,
+        condition: &Checked<Where>,
+    ) -> Result<u64> {
         let mut tables = self.write()?;
-        let Some(table) = tables.get_mut(model.storage_name()) else { return Ok(0) };
+        let Some(table) = tables.get_mut(model.storage_name()) else {
+            return Ok(0);
+        };
         let keys = matching(model, table, condition);
         let updated: Vec<(Key, Record)> = keys
             .iter()
@@ -242,12 +290,18 @@ impl Store for MemoryStore {
 
     async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
         let mut tables = self.write()?;
-        let Some(table) = tables.get_mut(model.storage_name()) else { return Ok(false) };
+        let Some(table) = tables.get_mut(model.storage_name()) else {
+            return Ok(false);
+        };
         let key = Key::of(id)?;
         if !table.rows.contains_key(&key) {
             return Ok(false);
         }
-        let stored: Record = record.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let stored: Record = record
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         check_unique(model, table, &[(key.clone(), &stored)])?;
         table.rows.insert(key, stored);
         Ok(true)
@@ -255,7 +309,9 @@ impl Store for MemoryStore {
 
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         let mut tables = self.write()?;
-        let Some(table) = tables.get_mut(model.storage_name()) else { return Ok(0) };
+        let Some(table) = tables.get_mut(model.storage_name()) else {
+            return Ok(0);
+        };
         let keys = matching(model, table, condition);
         for k in &keys {
             table.rows.remove(k);
@@ -263,3 +319,8 @@ impl Store for MemoryStore {
         Ok(keys.len() as u64)
     }
 }
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

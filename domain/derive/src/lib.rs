@@ -14,13 +14,18 @@ use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
 use quote::{format_ident, quote};
 use syn::parse::Parse;
-use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathArguments, Type, parse_macro_input};
+use syn::{
+    Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathArguments, Type,
+    parse_macro_input,
+};
 
 /// Derives `portico_domain::Entity`; see the crate docs for the attributes.
 #[proc_macro_derive(Entity, attributes(portico))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 #[derive(Default)]
@@ -58,7 +63,11 @@ fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
     let mut attrs = ModelAttrs::default();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("portico")) {
         attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            let key = meta
+                .path
+                .get_ident()
+                .map(Ident::to_string)
+                .unwrap_or_default();
             match key.as_str() {
                 "name" => attrs.name = Some(meta.value()?.parse::<LitStr>()?.value()),
                 "table" => attrs.table = Some(meta.value()?.parse::<LitStr>()?.value()),
@@ -69,7 +78,12 @@ fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
                     attrs.snake_case = match lit.value().as_str() {
                         "camelCase" => false,
                         "snake_case" => true,
-                        _ => return Err(syn::Error::new(lit.span(), "rename_all is \"camelCase\" or \"snake_case\"")),
+                        _ => {
+                            return Err(syn::Error::new(
+                                lit.span(),
+                                "rename_all is \"camelCase\" or \"snake_case\"",
+                            ));
+                        }
                     };
                 }
                 _ => return Err(meta.error(format!("unknown portico model attribute `{key}`"))),
@@ -87,7 +101,11 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
     };
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("portico")) {
         attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            let key = meta
+                .path
+                .get_ident()
+                .map(Ident::to_string)
+                .unwrap_or_default();
             match key.as_str() {
                 "id" => attrs.id = true,
                 "generated" => attrs.generated = true,
@@ -117,7 +135,10 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 "one_of" => {
                     let content;
                     syn::parenthesized!(content in meta.input);
-                    attrs.one_of = content.parse_terminated(Expr::parse, syn::Token![,])?.into_iter().collect();
+                    attrs.one_of = content
+                        .parse_terminated(Expr::parse, syn::Token![,])?
+                        .into_iter()
+                        .collect();
                 }
                 _ => return Err(meta.error(format!("unknown portico field attribute `{key}`"))),
             }
@@ -127,7 +148,6 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
     Ok(attrs)
 }
 
-
 fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
         .iter()
@@ -135,7 +155,8 @@ fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
                 Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s), ..
+                    lit: syn::Lit::Str(s),
+                    ..
                 }) => Some(s.value().trim().to_owned()),
                 _ => None,
             },
@@ -181,13 +202,22 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let ident = &input.ident;
     let vis = &input.vis;
     if !input.generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(&input.generics, "Entity cannot be derived for generic structs"));
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "Entity cannot be derived for generic structs",
+        ));
     }
     let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new(Span::call_site(), "Entity can only be derived for structs"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "Entity can only be derived for structs",
+        ));
     };
     let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new(Span::call_site(), "Entity needs a struct with named fields"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "Entity needs a struct with named fields",
+        ));
     };
     let model = model_attrs(input)?;
     let model_name = model.name.clone().unwrap_or_else(|| ident.to_string());
@@ -208,20 +238,33 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let value_ty = inner.unwrap_or(ty);
         let raw = fident.to_string();
         let api_name = attrs.rename.clone().unwrap_or_else(|| {
-            if model.snake_case { raw.trim_start_matches("r#").to_owned() } else { camel_case(&raw) }
+            if model.snake_case {
+                raw.trim_start_matches("r#").to_owned()
+            } else {
+                camel_case(&raw)
+            }
         });
 
         if attrs.id {
             if id_field.is_some() {
-                return Err(syn::Error::new_spanned(fident, "only one field can be #[portico(id)]"));
+                return Err(syn::Error::new_spanned(
+                    fident,
+                    "only one field can be #[portico(id)]",
+                ));
             }
             id_field = Some((fident, value_ty, inner.is_some()));
         }
         if attrs.generated && !attrs.id {
-            return Err(syn::Error::new_spanned(fident, "`generated` applies to the id field only"));
+            return Err(syn::Error::new_spanned(
+                fident,
+                "`generated` applies to the id field only",
+            ));
         }
         if attrs.generated && inner.is_none() {
-            return Err(syn::Error::new_spanned(ty, "a generated id must be an Option (None until the store assigns it)"));
+            return Err(syn::Error::new_spanned(
+                ty,
+                "a generated id must be an Option (None until the store assigns it)",
+            ));
         }
 
         let id = attrs.id;
@@ -243,7 +286,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             (None, true, false) => quote!(::core::option::Option::Some(#d::DefaultValue::Now)),
             (None, false, true) => quote!(::core::option::Option::Some(#d::DefaultValue::Uuid)),
             (None, false, false) => quote!(::core::option::Option::None),
-            _ => return Err(syn::Error::new_spanned(fident, "use only one of default, default_now, default_uuid")),
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    fident,
+                    "use only one of default, default_now, default_uuid",
+                ));
+            }
         };
         let has_default = attrs.default.is_some() || attrs.default_now || attrs.default_uuid;
         let opt_u64 = |e: &Option<Expr>| match e {
@@ -265,8 +313,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         };
         let format = match attrs.format.as_ref().map(|f| (f.value(), f)) {
             Some((f, _)) if f == "email" => quote!(::core::option::Option::Some(#d::Format::Email)),
-            Some((f, _)) if f == "uri" || f == "url" => quote!(::core::option::Option::Some(#d::Format::Uri)),
-            Some((_, lit)) => return Err(syn::Error::new(lit.span(), "format is \"email\" or \"uri\"")),
+            Some((f, _)) if f == "uri" || f == "url" => {
+                quote!(::core::option::Option::Some(#d::Format::Uri))
+            }
+            Some((_, lit)) => {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    "format is \"email\" or \"uri\"",
+                ));
+            }
             None => quote!(::core::option::Option::None),
         };
         let one_of = &attrs.one_of;
@@ -302,7 +357,10 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     }
 
     let Some((id_ident, id_ty, id_optional)) = id_field else {
-        return Err(syn::Error::new(Span::call_site(), "an Entity needs one field marked #[portico(id)]"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "an Entity needs one field marked #[portico(id)]",
+        ));
     };
     let id_expr = if id_optional {
         quote!(::core::clone::Clone::clone(&self.#id_ident))
@@ -313,7 +371,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let table = opt_string(&model.table);
     let model_description = opt_string(&model.description);
     let fields_ident = format_ident!("{}Fields", ident);
-    let fields_doc = format!("Typed field names of [`{ident}`], for filters, sort keys and patches.");
+    let fields_doc =
+        format!("Typed field names of [`{ident}`], for filters, sort keys and patches.");
     let const_doc = format!("Typed field names of `{model_name}`: `{ident}::FIELDS.<field>`.");
     let invalid = format!("invalid model definition for {model_name}");
 

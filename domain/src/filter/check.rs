@@ -104,13 +104,18 @@ struct Checker<'a> {
     unsupported: Vec<String>,
 }
 
-pub(super) fn check_filter(filter: Filter, model: &ModelDef, options: &CheckOptions) -> crate::Result<Checked<Filter>> {
+pub(super) fn check_filter(
+    filter: Filter,
+    model: &ModelDef,
+    options: &CheckOptions,
+) -> crate::Result<Checked<Filter>> {
     let mut c = Checker::new(model, options);
     let where_ = filter.where_.and_then(|w| c.where_clause(w, "/where", 1));
     let fields = filter.fields.map(|f| Fields::Include(c.fields(f)));
     let order = c.order(filter.order);
     if filter.limit == Some(0) {
-        c.errors.push("/limit", "type", "must be a positive integer, got 0");
+        c.errors
+            .push("/limit", "type", "must be a positive integer, got 0");
     }
     for (i, inclusion) in filter.include.iter().enumerate() {
         if !model.relations.iter().any(|r| r.name == inclusion.relation) {
@@ -118,7 +123,12 @@ pub(super) fn check_filter(filter: Filter, model: &ModelDef, options: &CheckOpti
             c.errors.push(
                 &format!("/include/{i}"),
                 "unknownRelation",
-                format!("unknown relation '{}' of {} (known: {})", inclusion.relation, model.name, list_or_none(&known)),
+                format!(
+                    "unknown relation '{}' of {} (known: {})",
+                    inclusion.relation,
+                    model.name,
+                    list_or_none(&known)
+                ),
             );
         }
     }
@@ -132,14 +142,22 @@ pub(super) fn check_filter(filter: Filter, model: &ModelDef, options: &CheckOpti
     })
 }
 
-pub(super) fn check_where_root(clause: Where, model: &ModelDef, options: &CheckOptions) -> crate::Result<Checked<Where>> {
+pub(super) fn check_where_root(
+    clause: Where,
+    model: &ModelDef,
+    options: &CheckOptions,
+) -> crate::Result<Checked<Where>> {
     let mut c = Checker::new(model, options);
     let checked = c.where_clause(clause, "", 1);
     c.finish(checked.unwrap_or(Where::And(Vec::new())))
 }
 
 fn list_or_none(names: &[&str]) -> String {
-    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 impl<'a> Checker<'a> {
@@ -167,14 +185,35 @@ impl<'a> Checker<'a> {
     fn property(&mut self, name: &str, path: &str) -> Option<Option<&'a PropertyDef>> {
         match self.model.get(name) {
             Some(p) if p.hidden => {
-                self.errors.push(path, "hiddenProperty", format!("property '{name}' of {} is hidden and cannot be used in a filter", self.model.name));
+                self.errors.push(
+                    path,
+                    "hiddenProperty",
+                    format!(
+                        "property '{name}' of {} is hidden and cannot be used in a filter",
+                        self.model.name
+                    ),
+                );
                 None
             }
             Some(p) => Some(Some(p)),
             None if !self.model.settings.strict => Some(None),
             None => {
-                let known: Vec<&str> = self.model.properties.iter().filter(|p| !p.hidden).map(|p| p.name.as_str()).collect();
-                self.errors.push(path, "unknownProperty", format!("unknown property '{name}' of {} (known: {})", self.model.name, known.join(", ")));
+                let known: Vec<&str> = self
+                    .model
+                    .properties
+                    .iter()
+                    .filter(|p| !p.hidden)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                self.errors.push(
+                    path,
+                    "unknownProperty",
+                    format!(
+                        "unknown property '{name}' of {} (known: {})",
+                        self.model.name,
+                        known.join(", ")
+                    ),
+                );
                 None
             }
         }
@@ -183,18 +222,33 @@ impl<'a> Checker<'a> {
     fn where_clause(&mut self, clause: Where, path: &str, depth: usize) -> Option<Where> {
         match clause {
             Where::And(_) | Where::Or(_) if depth > self.options.limits.max_depth => {
-                self.errors.push(path, "tooDeep", format!("where clauses nest deeper than {} levels", self.options.limits.max_depth));
+                self.errors.push(
+                    path,
+                    "tooDeep",
+                    format!(
+                        "where clauses nest deeper than {} levels",
+                        self.options.limits.max_depth
+                    ),
+                );
                 None
             }
-            Where::And(parts) => self.list(parts, &format!("{path}/and"), depth).map(Where::And),
-            Where::Or(parts) => self.list(parts, &format!("{path}/or"), depth).map(Where::Or),
+            Where::And(parts) => self
+                .list(parts, &format!("{path}/and"), depth)
+                .map(Where::And),
+            Where::Or(parts) => self
+                .list(parts, &format!("{path}/or"), depth)
+                .map(Where::Or),
             Where::Cond(cond) => self.condition(cond, path).map(Where::Cond),
         }
     }
 
     fn list(&mut self, parts: Vec<Where>, path: &str, depth: usize) -> Option<Vec<Where>> {
         if parts.len() > self.options.limits.max_list_len {
-            self.errors.push(path, "tooMany", format!("more than {} clauses", self.options.limits.max_list_len));
+            self.errors.push(
+                path,
+                "tooMany",
+                format!("more than {} clauses", self.options.limits.max_list_len),
+            );
             return None;
         }
         let checked: Vec<Option<Where>> = parts
@@ -206,10 +260,21 @@ impl<'a> Checker<'a> {
     }
 
     fn condition(&mut self, cond: Condition, path: &str) -> Option<Condition> {
-        let Condition { property, op, source } = cond;
-        let path = source.as_deref().map_or_else(|| format!("{path}/{property}"), str::to_owned);
+        let Condition {
+            property,
+            op,
+            source,
+            shorthand,
+        } = cond;
+        let path = source
+            .as_deref()
+            .map_or_else(|| format!("{path}/{property}"), str::to_owned);
         let prop = self.property(&property, &path)?;
-        let op_path = format!("{path}/{}", op.name());
+        let op_path = if shorthand {
+            path.clone()
+        } else {
+            format!("{path}/{}", op.name())
+        };
         let op = match prop {
             Some(prop) => self.typed_op(op, prop, &op_path),
             // Free-form property: no type to coerce to; values are used as given.
@@ -217,14 +282,21 @@ impl<'a> Checker<'a> {
         }?;
         match &op {
             Op::Ilike(_) | Op::Nilike(_) if !self.options.capabilities.ilike => {
-                self.unsupported.push(format!("{} is not supported by this backend", op.name()));
+                self.unsupported
+                    .push(format!("{} is not supported by this backend", op.name()));
             }
             Op::Regexp(_) if !self.options.capabilities.regexp => {
-                self.unsupported.push("regexp is not supported by this backend".to_owned());
+                self.unsupported
+                    .push("regexp is not supported by this backend".to_owned());
             }
             _ => {}
         }
-        Some(Condition { property, op, source })
+        Some(Condition {
+            property,
+            op,
+            source,
+            shorthand,
+        })
     }
 
     fn typed_op(&mut self, op: Op, prop: &PropertyDef, path: &str) -> Option<Op> {
@@ -236,13 +308,22 @@ impl<'a> Checker<'a> {
         };
         match op {
             Op::Exists(b) => Some(Op::Exists(b)),
-            Op::Eq(v) | Op::Neq(v) if !ty.is_scalar() && !v.is_null() => {
-                wrong(self, format!("'{}' is {ty}: only null comparisons and exists are allowed", prop.name))
-            }
+            Op::Eq(v) | Op::Neq(v) if !ty.is_scalar() && !v.is_null() => wrong(
+                self,
+                format!(
+                    "'{}' is {ty}: only null comparisons and exists are allowed",
+                    prop.name
+                ),
+            ),
             Op::Eq(v) => self.value(v, ty, path, true).map(Op::Eq),
             Op::Neq(v) => self.value(v, ty, path, true).map(Op::Neq),
-            Op::Gt(_) | Op::Gte(_) | Op::Lt(_) | Op::Lte(_) | Op::Between(..) if !ty.is_ordered() => {
-                wrong(self, format!("{name} needs an ordered property; '{}' is {ty}", prop.name))
+            Op::Gt(_) | Op::Gte(_) | Op::Lt(_) | Op::Lte(_) | Op::Between(..)
+                if !ty.is_ordered() =>
+            {
+                wrong(
+                    self,
+                    format!("{name} needs an ordered property; '{}' is {ty}", prop.name),
+                )
             }
             Op::Gt(v) => self.value(v, ty, path, false).map(Op::Gt),
             Op::Gte(v) => self.value(v, ty, path, false).map(Op::Gte),
@@ -253,11 +334,19 @@ impl<'a> Checker<'a> {
                 let hi = self.value(hi, ty, &format!("{path}/1"), false);
                 Some(Op::Between(lo?, hi?))
             }
-            Op::Inq(_) | Op::Nin(_) if !ty.is_scalar() => wrong(self, format!("{name} needs a scalar property; '{}' is {ty}", prop.name)),
+            Op::Inq(_) | Op::Nin(_) if !ty.is_scalar() => wrong(
+                self,
+                format!("{name} needs a scalar property; '{}' is {ty}", prop.name),
+            ),
             Op::Inq(items) => self.items(items, ty, path).map(Op::Inq),
             Op::Nin(items) => self.items(items, ty, path).map(Op::Nin),
-            Op::Like(_) | Op::Nlike(_) | Op::Ilike(_) | Op::Nilike(_) | Op::Regexp(_) if *ty != PropertyType::String => {
-                wrong(self, format!("{name} needs a string property; '{}' is {ty}", prop.name))
+            Op::Like(_) | Op::Nlike(_) | Op::Ilike(_) | Op::Nilike(_) | Op::Regexp(_)
+                if *ty != PropertyType::String =>
+            {
+                wrong(
+                    self,
+                    format!("{name} needs a string property; '{}' is {ty}", prop.name),
+                )
             }
             other => Some(other),
         }
@@ -265,7 +354,11 @@ impl<'a> Checker<'a> {
 
     fn items(&mut self, items: Vec<Value>, ty: &PropertyType, path: &str) -> Option<Vec<Value>> {
         if items.len() > self.options.limits.max_list_len {
-            self.errors.push(path, "tooMany", format!("more than {} values", self.options.limits.max_list_len));
+            self.errors.push(
+                path,
+                "tooMany",
+                format!("more than {} values", self.options.limits.max_list_len),
+            );
             return None;
         }
         let checked: Vec<Option<Value>> = items
@@ -276,19 +369,30 @@ impl<'a> Checker<'a> {
         checked.into_iter().collect()
     }
 
-    fn value(&mut self, value: Value, ty: &PropertyType, path: &str, null_ok: bool) -> Option<Value> {
+    fn value(
+        &mut self,
+        value: Value,
+        ty: &PropertyType,
+        path: &str,
+        null_ok: bool,
+    ) -> Option<Value> {
         if value.is_null() {
             if null_ok {
                 return Some(Value::Null);
             }
-            self.errors.push(path, "type", "null is not allowed here (use {\"eq\": null} or exists)");
+            self.errors.push(
+                path,
+                "type",
+                "null is not allowed here (use {\"eq\": null} or exists)",
+            );
             return None;
         }
         let shown = value.to_json();
         match value.coerce(ty) {
             Ok(v) => Some(v),
             Err(mismatch) => {
-                self.errors.push(path, "type", format!("{mismatch}, got {shown}"));
+                self.errors
+                    .push(path, "type", format!("{mismatch}, got {shown}"));
                 None
             }
         }
@@ -314,26 +418,43 @@ impl<'a> Checker<'a> {
             .map(|p| p.name.clone())
             .collect();
         if include && !self.model.settings.strict {
-            selected.extend(named.iter().filter(|n| self.model.get(n).is_none()).cloned());
+            selected.extend(
+                named
+                    .iter()
+                    .filter(|n| self.model.get(n).is_none())
+                    .cloned(),
+            );
         }
         selected
     }
 
     fn order(&mut self, order: Vec<Order>) -> Vec<Order> {
         if order.len() > self.options.limits.max_order_keys {
-            self.errors.push("/order", "tooMany", format!("more than {} sort keys", self.options.limits.max_order_keys));
+            self.errors.push(
+                "/order",
+                "tooMany",
+                format!("more than {} sort keys", self.options.limits.max_order_keys),
+            );
             return Vec::new();
         }
         let mut out: Vec<Order> = Vec::new();
         for (i, key) in order.into_iter().enumerate() {
             let path = format!("/order/{i}");
             if out.iter().any(|o| o.property == key.property) {
-                self.errors.push(&path, "invalid", format!("'{}' is ordered twice", key.property));
+                self.errors.push(
+                    &path,
+                    "invalid",
+                    format!("'{}' is ordered twice", key.property),
+                );
                 continue;
             }
             match self.property(&key.property, &path) {
                 Some(Some(p)) if !p.ty.is_scalar() => {
-                    self.errors.push(&path, "type", format!("cannot order by '{}': it is {}", p.name, p.ty));
+                    self.errors.push(
+                        &path,
+                        "type",
+                        format!("cannot order by '{}': it is {}", p.name, p.ty),
+                    );
                 }
                 Some(_) => out.push(key),
                 None => {}
@@ -357,7 +478,11 @@ mod tests {
 
     fn model() -> ModelDef {
         ModelDef::new("Todo")
-            .property(PropertyDef::new("id", PropertyType::Integer).id().generated())
+            .property(
+                PropertyDef::new("id", PropertyType::Integer)
+                    .id()
+                    .generated(),
+            )
             .property(PropertyDef::new("title", PropertyType::String).required())
             .property(PropertyDef::new("done", PropertyType::Boolean))
             .property(PropertyDef::new("due", PropertyType::DateTime))
@@ -366,12 +491,18 @@ mod tests {
     }
 
     fn check(json: serde_json::Value) -> crate::Result<Checked<Filter>> {
-        Filter::from_json(&json).unwrap().check(&model(), &CheckOptions::new(Capabilities::all_operators()))
+        Filter::from_json(&json)
+            .unwrap()
+            .check(&model(), &CheckOptions::new(Capabilities::all_operators()))
     }
 
     fn codes(json: serde_json::Value) -> Vec<String> {
         match check(json) {
-            Err(Error::InvalidFilter(e)) => e.0.iter().map(|e| format!("{} {}", e.path, e.code)).collect(),
+            Err(Error::InvalidFilter(e)) => {
+                e.0.iter()
+                    .map(|e| format!("{} {}", e.path, e.code))
+                    .collect()
+            }
             other => panic!("expected invalid filter, got {other:?}"),
         }
     }
@@ -379,10 +510,21 @@ mod tests {
     #[test]
     fn coerces_query_string_values_to_property_types() {
         let f = check(json!({"where": {"id": {"inq": ["1", "2"]}, "done": "true", "due": {"gt": "2024-01-01"}}})).unwrap();
-        let Some(Where::And(parts)) = &f.where_ else { panic!() };
-        assert_eq!(parts[0], Where::cond("done", Op::Eq(Value::Bool(true))));
-        assert!(matches!(&parts[1], Where::Cond(Condition { op: Op::Gt(Value::DateTime(_)), .. })));
-        assert_eq!(parts[2], Where::cond("id", Op::Inq(vec![Value::Int(1), Value::Int(2)])));
+        let Some(Where::And(parts)) = &f.where_ else {
+            panic!()
+        };
+        assert_eq!(
+            parts[0],
+            Where::cond("id", Op::Inq(vec![Value::Int(1), Value::Int(2)]))
+        );
+        assert_eq!(parts[1], Where::cond("done", Op::Eq(Value::Bool(true))));
+        assert!(matches!(
+            &parts[2],
+            Where::Cond(Condition {
+                op: Op::Gt(Value::DateTime(_)),
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -393,8 +535,8 @@ mod tests {
                 "fields": ["ghost"], "order": ["tag", "title", "title DESC"]
             })),
             vec![
-                "/where/id/gt type",
                 "/where/nope unknownProperty",
+                "/where/id/gt type",
                 "/where/secret hiddenProperty",
                 "/where/tag/gt type",
                 "/where/title/inq/1 type",
@@ -407,9 +549,18 @@ mod tests {
 
     #[test]
     fn order_ends_with_the_id_and_fields_are_resolved() {
-        let f = check(json!({"order": "title DESC", "fields": {"secret": false, "tag": false}})).unwrap();
+        let f = check(json!({"order": "title DESC", "fields": {"secret": false, "tag": false}}))
+            .unwrap();
         assert_eq!(f.order, vec![Order::desc("title"), Order::asc("id")]);
-        assert_eq!(f.fields, Some(Fields::Include(vec!["id".into(), "title".into(), "done".into(), "due".into()])));
+        assert_eq!(
+            f.fields,
+            Some(Fields::Include(vec![
+                "id".into(),
+                "title".into(),
+                "done".into(),
+                "due".into()
+            ]))
+        );
     }
 
     #[test]
@@ -418,15 +569,24 @@ mod tests {
         for _ in 0..13 {
             w = json!({"or": [w, {"title": "b"}]});
         }
-        assert!(codes(json!({"where": w})).iter().any(|c| c.ends_with("tooDeep")));
+        assert!(
+            codes(json!({"where": w}))
+                .iter()
+                .any(|c| c.ends_with("tooDeep"))
+        );
         let many: Vec<i64> = (0..1001).collect();
-        assert_eq!(codes(json!({"where": {"id": {"inq": many}}})), vec!["/where/id/inq tooMany"]);
+        assert_eq!(
+            codes(json!({"where": {"id": {"inq": many}}})),
+            vec!["/where/id/inq tooMany"]
+        );
     }
 
     #[test]
     fn operators_outside_the_capabilities_are_unsupported() {
         let f = Filter::from_json(&json!({"where": {"title": {"ilike": "a%"}}})).unwrap();
-        let err = f.check(&model(), &CheckOptions::new(Capabilities::minimal())).unwrap_err();
+        let err = f
+            .check(&model(), &CheckOptions::new(Capabilities::minimal()))
+            .unwrap_err();
         assert!(matches!(err, Error::Unsupported(m) if m.contains("ilike")));
     }
 
@@ -438,6 +598,9 @@ mod tests {
             ..ModelSettings::default()
         };
         let f = Filter::from_json(&json!({"where": {"extra": 1}})).unwrap();
-        assert!(f.check(&m, &CheckOptions::new(Capabilities::all_operators())).is_ok());
+        assert!(
+            f.check(&m, &CheckOptions::new(Capabilities::all_operators()))
+                .is_ok()
+        );
     }
 }

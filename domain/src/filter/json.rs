@@ -8,15 +8,28 @@ use crate::value::Value;
 const FILTER_KEYS: &str = "where, fields, order, limit, skip, offset, include";
 
 pub(super) fn parse_filter(json: &J) -> Result<Filter, FilterErrors> {
-    let mut errors = FilterErrors::default();
-    let filter = filter_at(json, "", &mut errors);
+    let (filter, errors) = parse_filter_lenient(json);
     errors.into_result(filter)
 }
 
+/// Parses what can be parsed and reports the rest, so the check stage can add its own
+/// findings about the valid parts.
+pub(super) fn parse_filter_lenient(json: &J) -> (Filter, FilterErrors) {
+    let mut errors = FilterErrors::default();
+    let filter = filter_at(json, "", &mut errors);
+    (filter, errors)
+}
+
 pub(super) fn parse_where_root(json: &J) -> Result<Where, FilterErrors> {
+    let (parsed, errors) = parse_where_lenient(json);
+    errors.into_result(parsed)
+}
+
+/// As [`parse_filter_lenient`], for a bare where clause.
+pub(super) fn parse_where_lenient(json: &J) -> (Where, FilterErrors) {
     let mut errors = FilterErrors::default();
     let parsed = where_at(json, "", &mut errors);
-    errors.into_result(parsed.unwrap_or(Where::And(Vec::new())))
+    (parsed.unwrap_or(Where::And(Vec::new())), errors)
 }
 
 fn filter_at(json: &J, path: &str, errors: &mut FilterErrors) -> Filter {
@@ -41,7 +54,11 @@ fn filter_at(json: &J, path: &str, errors: &mut FilterErrors) -> Filter {
                 }
             }
             "include" => filter.include = include_at(value, &at, errors),
-            _ => errors.push(&at, "unknownKey", format!("unknown filter key '{key}' (expected one of: {FILTER_KEYS})")),
+            _ => errors.push(
+                &at,
+                "unknownKey",
+                format!("unknown filter key '{key}' (expected one of: {FILTER_KEYS})"),
+            ),
         }
     }
     filter
@@ -50,7 +67,11 @@ fn filter_at(json: &J, path: &str, errors: &mut FilterErrors) -> Filter {
 /// Reads a non-negative integer at least `min`; numeric strings are accepted (query strings).
 fn count_at(json: &J, path: &str, min: u64, errors: &mut FilterErrors) -> Option<u64> {
     let n = match json {
-        J::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9e15).map(|f| f as u64)),
+        J::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9e15)
+                .map(|f| f as u64)
+        }),
         J::String(s) => s.trim().parse::<u64>().ok(),
         J::Null => return None,
         _ => None,
@@ -58,7 +79,11 @@ fn count_at(json: &J, path: &str, min: u64, errors: &mut FilterErrors) -> Option
     match n {
         Some(n) if n >= min => Some(n),
         _ => {
-            let what = if min == 0 { "a non-negative integer" } else { "a positive integer" };
+            let what = if min == 0 {
+                "a non-negative integer"
+            } else {
+                "a positive integer"
+            };
             errors.push(path, "type", format!("must be {what}, got {json}"));
             None
         }
@@ -87,14 +112,26 @@ fn fields_at(json: &J, path: &str, errors: &mut FilterErrors) -> Option<Fields> 
                 match bool_of(flag) {
                     Some(true) => include.push(name.clone()),
                     Some(false) => exclude.push(name.clone()),
-                    None => errors.push(&format!("{path}/{}", escape(name)), "type", "must be true or false"),
+                    None => errors.push(
+                        &format!("{path}/{}", escape(name)),
+                        "type",
+                        "must be true or false",
+                    ),
                 }
             }
             // LoopBack: any `true` selects exactly those; only `false`s exclude.
-            Some(if include.is_empty() { Fields::Exclude(exclude) } else { Fields::Include(include) })
+            Some(if include.is_empty() {
+                Fields::Exclude(exclude)
+            } else {
+                Fields::Include(include)
+            })
         }
         _ => {
-            errors.push(path, "type", "must be an array of property names or an object of booleans");
+            errors.push(
+                path,
+                "type",
+                "must be an array of property names or an object of booleans",
+            );
             None
         }
     }
@@ -105,9 +142,17 @@ fn order_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Order> {
         J::Null => return Vec::new(),
         // LoopBack also splits "a ASC, b DESC".
         J::String(_) => vec![(path.to_owned(), json)],
-        J::Array(items) => items.iter().enumerate().map(|(i, j)| (format!("{path}/{i}"), j)).collect(),
+        J::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (format!("{path}/{i}"), j))
+            .collect(),
         _ => {
-            errors.push(path, "type", "must be a string or an array of strings like \"title DESC\"");
+            errors.push(
+                path,
+                "type",
+                "must be a string or an array of strings like \"title DESC\"",
+            );
             return Vec::new();
         }
     };
@@ -126,8 +171,15 @@ fn order_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Order> {
                 Some(_) => None,
             };
             match (direction, words.next()) {
-                (Some(direction), None) => order.push(Order { property, direction }),
-                _ => errors.push(&at, "invalid", format!("invalid order '{part}': expected \"<property> [ASC|DESC]\"")),
+                (Some(direction), None) => order.push(Order {
+                    property,
+                    direction,
+                }),
+                _ => errors.push(
+                    &at,
+                    "invalid",
+                    format!("invalid order '{part}': expected \"<property> [ASC|DESC]\""),
+                ),
             }
         }
     }
@@ -137,10 +189,18 @@ fn order_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Order> {
 fn include_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Inclusion> {
     let items: Vec<(String, &J)> = match json {
         J::Null => return Vec::new(),
-        J::Array(items) => items.iter().enumerate().map(|(i, j)| (format!("{path}/{i}"), j)).collect(),
+        J::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (format!("{path}/{i}"), j))
+            .collect(),
         J::String(_) | J::Object(_) => vec![(path.to_owned(), json)],
         _ => {
-            errors.push(path, "type", "must be an array of relation names or {relation, scope} objects");
+            errors.push(
+                path,
+                "type",
+                "must be an array of relation names or {relation, scope} objects",
+            );
             return Vec::new();
         }
     };
@@ -149,19 +209,35 @@ fn include_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Inclusion>
         match item {
             J::String(name) => out.push(Inclusion::from(name.as_str())),
             J::Object(map) => {
-                for key in map.keys().filter(|k| !matches!(k.as_str(), "relation" | "scope")) {
-                    errors.push(&format!("{at}/{}", escape(key)), "unknownKey", format!("unknown inclusion key '{key}'"));
+                for key in map
+                    .keys()
+                    .filter(|k| !matches!(k.as_str(), "relation" | "scope"))
+                {
+                    errors.push(
+                        &format!("{at}/{}", escape(key)),
+                        "unknownKey",
+                        format!("unknown inclusion key '{key}'"),
+                    );
                 }
-                let scope = map.get("scope").filter(|s| !s.is_null()).map(|s| Box::new(filter_at(s, &format!("{at}/scope"), errors)));
+                let scope = map
+                    .get("scope")
+                    .filter(|s| !s.is_null())
+                    .map(|s| Box::new(filter_at(s, &format!("{at}/scope"), errors)));
                 match map.get("relation").and_then(J::as_str) {
                     Some(name) => out.push(Inclusion {
                         relation: name.to_owned(),
                         scope,
                     }),
-                    None => errors.push(&format!("{at}/relation"), "type", "must be a relation name"),
+                    None => {
+                        errors.push(&format!("{at}/relation"), "type", "must be a relation name")
+                    }
                 }
             }
-            _ => errors.push(&at, "type", "must be a relation name or a {relation, scope} object"),
+            _ => errors.push(
+                &at,
+                "type",
+                "must be a relation name or a {relation, scope} object",
+            ),
         }
     }
     out
@@ -182,7 +258,11 @@ fn where_at(json: &J, path: &str, errors: &mut FilterErrors) -> Option<Where> {
         match key.as_str() {
             "and" | "or" => {
                 let Some(items) = value.as_array().filter(|a| !a.is_empty()) else {
-                    errors.push(&at, "type", format!("'{key}' must be a non-empty array of where clauses"));
+                    errors.push(
+                        &at,
+                        "type",
+                        format!("'{key}' must be a non-empty array of where clauses"),
+                    );
                     continue;
                 };
                 let parts: Vec<Option<Where>> = items
@@ -197,7 +277,11 @@ fn where_at(json: &J, path: &str, errors: &mut FilterErrors) -> Option<Where> {
                 }
                 let parts: Vec<Where> = parts.into_iter().flatten().collect();
                 if !parts.is_empty() {
-                    clauses.push(if key == "and" { Where::And(parts) } else { Where::Or(parts) });
+                    clauses.push(if key == "and" {
+                        Where::And(parts)
+                    } else {
+                        Where::Or(parts)
+                    });
                 }
             }
             property => clauses.extend(condition_at(property, value, &at, errors)),
@@ -210,31 +294,40 @@ fn where_at(json: &J, path: &str, errors: &mut FilterErrors) -> Option<Where> {
     }
 }
 
-const OPERATORS: &str = "eq, neq, gt, gte, lt, lte, between, inq, nin, exists, like, nlike, ilike, nilike, regexp";
+const OPERATORS: &str =
+    "eq, neq, gt, gte, lt, lte, between, inq, nin, exists, like, nlike, ilike, nilike, regexp";
 
 /// Parses `{prop: value}` or `{prop: {op: operand, …}}`; several operators are AND-ed.
 fn condition_at(property: &str, json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Where> {
     let ops = match json {
         J::Object(ops) if is_operator_object(ops) => ops,
         // Shorthand equality: scalars, and JSON objects/arrays that are not operator objects.
-        other => return vec![sourced(property, Op::Eq(Value::from_json_untyped(other)), path)],
+        other => {
+            return vec![sourced(
+                property,
+                Op::Eq(Value::from_json_untyped(other)),
+                path,
+                true,
+            )];
+        }
     };
     let mut out = Vec::new();
     for (name, operand) in ops {
         let at = format!("{path}/{}", escape(name));
         if let Some(op) = operator(name, operand, &at, errors) {
-            out.push(sourced(property, op, path));
+            out.push(sourced(property, op, path, false));
         }
     }
     out
 }
 
 /// A condition remembering the JSON pointer of its property.
-fn sourced(property: &str, op: Op, path: &str) -> Where {
+fn sourced(property: &str, op: Op, path: &str, shorthand: bool) -> Where {
     Where::Cond(super::Condition {
         property: property.to_owned(),
         op,
         source: Some(path.into()),
+        shorthand,
     })
 }
 
@@ -258,7 +351,9 @@ fn operator(name: &str, operand: &J, path: &str, errors: &mut FilterErrors) -> O
         "lt" => Op::Lt(scalar()),
         "lte" => Op::Lte(scalar()),
         "between" => match operand.as_array().map(Vec::as_slice) {
-            Some([lo, hi]) => Op::Between(Value::from_json_untyped(lo), Value::from_json_untyped(hi)),
+            Some([lo, hi]) => {
+                Op::Between(Value::from_json_untyped(lo), Value::from_json_untyped(hi))
+            }
             _ => {
                 errors.push(path, "type", "between takes an array of exactly two values");
                 return None;
@@ -274,7 +369,11 @@ fn operator(name: &str, operand: &J, path: &str, errors: &mut FilterErrors) -> O
                 }
                 single => vec![Value::from_json_untyped(single)],
             };
-            if name == "inq" { Op::Inq(items) } else { Op::Nin(items) }
+            if name == "inq" {
+                Op::Inq(items)
+            } else {
+                Op::Nin(items)
+            }
         }
         "exists" => match bool_of(operand) {
             Some(b) => Op::Exists(b),
@@ -298,7 +397,11 @@ fn operator(name: &str, operand: &J, path: &str, errors: &mut FilterErrors) -> O
         }
         "regexp" => {
             let Some(text) = operand.as_str() else {
-                errors.push(path, "type", "regexp takes a string such as \"^a\" or \"/^a/i\"");
+                errors.push(
+                    path,
+                    "type",
+                    "regexp takes a string such as \"^a\" or \"/^a/i\"",
+                );
                 return None;
             };
             match RegexSpec::parse(text) {
@@ -310,7 +413,11 @@ fn operator(name: &str, operand: &J, path: &str, errors: &mut FilterErrors) -> O
             }
         }
         other => {
-            errors.push(path, "unknownOperator", format!("unknown operator '{other}' (expected one of: {OPERATORS})"));
+            errors.push(
+                path,
+                "unknownOperator",
+                format!("unknown operator '{other}' (expected one of: {OPERATORS})"),
+            );
             return None;
         }
     };
@@ -340,7 +447,12 @@ mod tests {
     use super::*;
 
     fn paths(json: J) -> Vec<String> {
-        parse_filter(&json).unwrap_err().0.into_iter().map(|e| format!("{} {}", e.path, e.code)).collect()
+        parse_filter(&json)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| format!("{} {}", e.path, e.code))
+            .collect()
     }
 
     #[test]
@@ -357,8 +469,8 @@ mod tests {
         assert_eq!(
             f.where_,
             Some(Where::And(vec![
-                Where::cond("isComplete", Op::Eq(Value::Bool(false))),
                 Where::cond("title", Op::Like("%milk%".into())),
+                Where::cond("isComplete", Op::Eq(Value::Bool(false))),
             ]))
         );
     }
@@ -372,13 +484,13 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "/bogus unknownKey",
-                "/limit type",
-                "/order invalid",
-                "/skip type",
                 "/where/and/0/a/foo unknownOperator",
                 "/where/and/1/b/between type",
                 "/where/or type",
+                "/limit type",
+                "/skip type",
+                "/order invalid",
+                "/bogus unknownKey",
             ]
         );
     }
@@ -388,7 +500,10 @@ mod tests {
         let w = parse_where_root(&json!({"n": {"gt": 1, "lt": 5}})).unwrap();
         assert_eq!(
             w,
-            Where::And(vec![Where::cond("n", Op::Gt(Value::Int(1))), Where::cond("n", Op::Lt(Value::Int(5)))])
+            Where::And(vec![
+                Where::cond("n", Op::Gt(Value::Int(1))),
+                Where::cond("n", Op::Lt(Value::Int(5)))
+            ])
         );
     }
 

@@ -117,14 +117,76 @@ impl Filter {
             .transpose()
     }
 
+    /// Parses LoopBack's JSON form and checks it against a model in one go, reporting the
+    /// problems of both stages together (what transports want: one answer listing everything).
+    ///
+    /// # Errors
+    /// As [`Filter::check`], with the parse problems included.
+    pub fn from_json_checked(
+        json: &serde_json::Value,
+        model: &crate::ModelDef,
+        options: &CheckOptions,
+    ) -> crate::Result<Checked<Filter>> {
+        let (filter, errors) = json::parse_filter_lenient(json);
+        merge(errors, filter.check(model, options))
+    }
+
+    /// [`Filter::from_query`] and [`Filter::check`] in one go, reporting every problem.
+    ///
+    /// # Errors
+    /// As [`Filter::from_json_checked`].
+    pub fn from_query_checked(
+        query: &str,
+        param: &str,
+        model: &crate::ModelDef,
+        options: &CheckOptions,
+    ) -> crate::Result<Option<Checked<Filter>>> {
+        let Some(json) = query::param_to_json(query, param).map_err(crate::Error::InvalidFilter)?
+        else {
+            return Ok(None);
+        };
+        let (filter, errors) = json::parse_filter_lenient(&json);
+        merge(errors, filter.check(model, options))
+            .map(Some)
+            .map_err(|e| prefix_error(e, param))
+    }
+
     /// Checks the filter against a model (stage 2).
     ///
     /// # Errors
     /// [`crate::Error::InvalidFilter`] with every problem found, or
     /// [`crate::Error::Unsupported`] when the filter is valid but uses an operator the backend's
     /// capabilities exclude.
-    pub fn check(self, model: &crate::ModelDef, options: &CheckOptions) -> crate::Result<Checked<Filter>> {
+    pub fn check(
+        self,
+        model: &crate::ModelDef,
+        options: &CheckOptions,
+    ) -> crate::Result<Checked<Filter>> {
         check::check_filter(self, model, options)
+    }
+}
+
+/// Combines parse-stage problems with the check stage's outcome: every problem is reported;
+/// an unsupported operator only matters once the filter is otherwise valid.
+fn merge<T>(
+    mut errors: FilterErrors,
+    checked: crate::Result<Checked<T>>,
+) -> crate::Result<Checked<T>> {
+    match checked {
+        Ok(checked) if errors.0.is_empty() => Ok(checked),
+        Err(crate::Error::InvalidFilter(more)) => {
+            errors.0.extend(more.0);
+            Err(crate::Error::InvalidFilter(errors))
+        }
+        Err(other) if errors.0.is_empty() => Err(other),
+        _ => Err(crate::Error::InvalidFilter(errors)),
+    }
+}
+
+fn prefix_error(error: crate::Error, param: &str) -> crate::Error {
+    match error {
+        crate::Error::InvalidFilter(errors) => crate::Error::InvalidFilter(errors.prefixed(param)),
+        other => other,
     }
 }
 
@@ -146,6 +208,7 @@ impl Where {
             property: property.into(),
             op,
             source: None,
+            shorthand: false,
         })
     }
 
@@ -221,11 +284,48 @@ impl Where {
             .transpose()
     }
 
+    /// Parses and checks a JSON where clause in one go, as [`Filter::from_json_checked`].
+    ///
+    /// # Errors
+    /// As [`Filter::from_json_checked`].
+    pub fn from_json_checked(
+        json: &serde_json::Value,
+        model: &crate::ModelDef,
+        options: &CheckOptions,
+    ) -> crate::Result<Checked<Where>> {
+        let (clause, errors) = json::parse_where_lenient(json);
+        merge(errors, clause.check(model, options))
+    }
+
+    /// [`Where::from_query`] and [`Where::check`] in one go, as [`Filter::from_query_checked`].
+    ///
+    /// # Errors
+    /// As [`Filter::from_json_checked`].
+    pub fn from_query_checked(
+        query: &str,
+        param: &str,
+        model: &crate::ModelDef,
+        options: &CheckOptions,
+    ) -> crate::Result<Option<Checked<Where>>> {
+        let Some(json) = query::param_to_json(query, param).map_err(crate::Error::InvalidFilter)?
+        else {
+            return Ok(None);
+        };
+        let (clause, errors) = json::parse_where_lenient(&json);
+        merge(errors, clause.check(model, options))
+            .map(Some)
+            .map_err(|e| prefix_error(e, param))
+    }
+
     /// Checks the clause against a model (stage 2), as [`Filter::check`] does.
     ///
     /// # Errors
     /// As [`Filter::check`].
-    pub fn check(self, model: &crate::ModelDef, options: &CheckOptions) -> crate::Result<Checked<Where>> {
+    pub fn check(
+        self,
+        model: &crate::ModelDef,
+        options: &CheckOptions,
+    ) -> crate::Result<Checked<Where>> {
         check::check_where_root(self, model, options)
     }
 }
@@ -240,6 +340,8 @@ pub struct Condition {
     /// Where the condition came from in parsed JSON (its JSON pointer), so that check errors
     /// point at what the user wrote; not part of equality.
     pub(crate) source: Option<Box<str>>,
+    /// Written as `{p: value}` rather than `{p: {eq: value}}` (the operand's path differs).
+    pub(crate) shorthand: bool,
 }
 
 impl PartialEq for Condition {
@@ -321,7 +423,10 @@ impl RegexSpec {
     /// # Errors
     /// A message for an unsupported flag or an invalid pattern.
     pub fn parse(text: &str) -> Result<RegexSpec, String> {
-        let (pattern, flags) = match text.strip_prefix('/').and_then(|rest| rest.rfind('/').map(|i| (rest, i))) {
+        let (pattern, flags) = match text
+            .strip_prefix('/')
+            .and_then(|rest| rest.rfind('/').map(|i| (rest, i)))
+        {
             Some((rest, i)) => (&rest[..i], &rest[i + 1..]),
             None => (text, ""),
         };
@@ -493,7 +598,11 @@ impl FilterErrors {
     }
 
     pub(crate) fn into_result<T>(self, value: T) -> Result<T, FilterErrors> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// Prefixes every path with a parameter name (`/where/x` → `/filter/where/x`).

@@ -35,13 +35,27 @@ pub(super) fn param_to_json(query: &str, param: &str) -> Result<Option<J>, Filte
         };
         bracketed = true;
         match segments(rest) {
-            Some(path) if path.len() <= MAX_BRACKET_DEPTH => insert(&mut root, &path, value.into_owned(), &key, &mut errors),
-            Some(_) => errors.push(&format!("/{param}"), "tooDeep", format!("'{key}' nests deeper than {MAX_BRACKET_DEPTH} levels")),
-            None => errors.push(&format!("/{param}"), "invalid", format!("malformed bracket key '{key}'")),
+            Some(path) if path.len() <= MAX_BRACKET_DEPTH => {
+                insert(&mut root, &path, value.into_owned(), &key, &mut errors)
+            }
+            Some(_) => errors.push(
+                &format!("/{param}"),
+                "tooDeep",
+                format!("'{key}' nests deeper than {MAX_BRACKET_DEPTH} levels"),
+            ),
+            None => errors.push(
+                &format!("/{param}"),
+                "invalid",
+                format!("malformed bracket key '{key}'"),
+            ),
         }
     }
     if bracketed && json_value.is_some() {
-        errors.push(&format!("/{param}"), "invalid", format!("'{param}' is given both as JSON and in bracket form"));
+        errors.push(
+            &format!("/{param}"),
+            "invalid",
+            format!("'{param}' is given both as JSON and in bracket form"),
+        );
     }
     if !errors.0.is_empty() {
         return Err(errors);
@@ -68,7 +82,11 @@ fn parse_json_param(text: &str, param: &str) -> Result<J, FilterErrors> {
             errors.into_result(json)
         }
         Err(e) => {
-            errors.push(&format!("/{param}"), "syntax", format!("'{param}' is not valid JSON: {e}"));
+            errors.push(
+                &format!("/{param}"),
+                "syntax",
+                format!("'{param}' is not valid JSON: {e}"),
+            );
             Err(errors)
         }
     }
@@ -87,7 +105,10 @@ pub(crate) fn reject_prototype_keys(json: &J, path: &str, errors: &mut FilterErr
                 reject_prototype_keys(v, &at, errors);
             }
         }
-        J::Array(items) => items.iter().enumerate().for_each(|(i, v)| reject_prototype_keys(v, &format!("{path}/{i}"), errors)),
+        J::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| reject_prototype_keys(v, &format!("{path}/{i}"), errors)),
         _ => {}
     }
 }
@@ -107,7 +128,11 @@ fn segments(rest: &str) -> Option<Vec<String>> {
 
 fn insert(node: &mut Node, path: &[String], value: String, key: &str, errors: &mut FilterErrors) {
     let Node::Map(map, appended) = node else {
-        errors.push("", "invalid", format!("'{key}' conflicts with a value given for a shorter key"));
+        errors.push(
+            "",
+            "invalid",
+            format!("'{key}' conflicts with a value given for a shorter key"),
+        );
         return;
     };
     let Some((first, rest)) = path.split_first() else {
@@ -127,14 +152,21 @@ fn insert(node: &mut Node, path: &[String], value: String, key: &str, errors: &m
         return;
     }
     if rest.is_empty() {
-        match map.entry(first.clone()).or_insert_with(|| Node::Leaf(Vec::new())) {
+        match map
+            .entry(first.clone())
+            .or_insert_with(|| Node::Leaf(Vec::new()))
+        {
             // Repeated keys collect into an array, as `qs` does.
             Node::Leaf(values) => values.push(value),
-            Node::Map(..) => errors.push("", "invalid", format!("'{key}' conflicts with nested keys")),
+            Node::Map(..) => {
+                errors.push("", "invalid", format!("'{key}' conflicts with nested keys"))
+            }
         }
         return;
     }
-    let child = map.entry(first.clone()).or_insert_with(|| Node::Map(BTreeMap::new(), Vec::new()));
+    let child = map
+        .entry(first.clone())
+        .or_insert_with(|| Node::Map(BTreeMap::new(), Vec::new()));
     insert(child, rest, value, key, errors);
 }
 
@@ -146,22 +178,34 @@ fn to_json(node: Node, path: &str, errors: &mut FilterErrors) -> J {
             let numeric = !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok());
             if numeric || (map.is_empty() && !appended.is_empty()) {
                 // qs compacts sparse indices into a dense array, in index order.
-                let mut indexed: Vec<(usize, Node)> = map.into_iter().map(|(k, v)| (k.parse().unwrap_or(usize::MAX), v)).collect();
+                let mut indexed: Vec<(usize, Node)> = map
+                    .into_iter()
+                    .map(|(k, v)| (k.parse().unwrap_or(usize::MAX), v))
+                    .collect();
                 if indexed.iter().any(|(i, _)| *i > MAX_INDEX) {
                     errors.push(path, "tooMany", format!("array index above {MAX_INDEX}"));
                     return J::Null;
                 }
                 indexed.sort_by_key(|(i, _)| *i);
                 let items = indexed.into_iter().map(|(_, v)| v).chain(appended);
-                return J::Array(items.enumerate().map(|(i, v)| to_json(v, &format!("{path}/{i}"), errors)).collect());
+                return J::Array(
+                    items
+                        .enumerate()
+                        .map(|(i, v)| to_json(v, &format!("{path}/{i}"), errors))
+                        .collect(),
+                );
             }
             if !appended.is_empty() {
                 errors.push(path, "invalid", "mixes [] items with named keys");
             }
-            J::Object(map.into_iter().map(|(k, v)| {
-                let at = format!("{path}/{k}");
-                (k, to_json(v, &at, errors))
-            }).collect())
+            J::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let at = format!("{path}/{k}");
+                        (k, to_json(v, &at, errors))
+                    })
+                    .collect(),
+            )
         }
     }
 }
@@ -177,7 +221,9 @@ mod tests {
         let q = "filter[where][title][like]=%25milk%25&filter[order][0]=title%20DESC&filter[limit]=3&other=1";
         assert_eq!(
             param_to_json(q, "filter").unwrap(),
-            Some(json!({"where": {"title": {"like": "%milk%"}}, "order": ["title DESC"], "limit": "3"}))
+            Some(
+                json!({"where": {"title": {"like": "%milk%"}}, "order": ["title DESC"], "limit": "3"})
+            )
         );
     }
 
@@ -189,12 +235,18 @@ mod tests {
             Some(json!({"where": {"id": {"inq": ["1", "2"]}}, "include": ["a", "b"]}))
         );
         let sparse = "where[or][3][a]=1&where[or][1][b]=2";
-        assert_eq!(param_to_json(sparse, "where").unwrap(), Some(json!({"or": [{"b": "2"}, {"a": "1"}]})));
+        assert_eq!(
+            param_to_json(sparse, "where").unwrap(),
+            Some(json!({"or": [{"b": "2"}, {"a": "1"}]}))
+        );
     }
 
     #[test]
     fn json_form_and_absence() {
-        assert_eq!(param_to_json("filter=%7B%22limit%22%3A2%7D", "filter").unwrap(), Some(json!({"limit": 2})));
+        assert_eq!(
+            param_to_json("filter=%7B%22limit%22%3A2%7D", "filter").unwrap(),
+            Some(json!({"limit": 2}))
+        );
         assert_eq!(param_to_json("filter=", "filter").unwrap(), None);
         assert_eq!(param_to_json("x=1", "filter").unwrap(), None);
         assert!(param_to_json("filter={oops", "filter").is_err());
