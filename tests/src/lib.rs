@@ -19,8 +19,9 @@
 //! #[async_trait::async_trait]
 //! impl portico_conformance::Setup for FooSetup {
 //!     fn name(&self) -> &'static str { "foo" }
-//!     async fn store(&self) -> Result<Arc<dyn Store>, portico_conformance::Unavailable> {
-//!         Ok(Arc::new(FooStore::connect_fresh().await?))
+//!     async fn store(&self) -> Result<TestStore, portico_conformance::Unavailable> {
+//!         let (store, database) = FooStore::connect_fresh().await?;
+//!         Ok(TestStore::new(store).with_teardown(async move { database.drop().await }))
 //!     }
 //! }
 //!
@@ -38,12 +39,11 @@
 
 #![warn(missing_docs)]
 
-mod suite;
 pub mod fixtures;
+mod suite;
 
 use std::any::Any;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -63,6 +63,31 @@ impl<E: std::fmt::Display> From<E> for Unavailable {
     }
 }
 
+/// Work to run after a case, whatever its outcome (e.g. dropping the case's database).
+pub type Teardown = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A fresh store for one case, and how to clean up after it.
+pub struct TestStore {
+    store: Arc<dyn Store>,
+    teardown: Option<Teardown>,
+}
+
+impl TestStore {
+    /// A store that needs no cleanup.
+    pub fn new(store: impl Store + 'static) -> Self {
+        TestStore {
+            store: Arc::new(store),
+            teardown: None,
+        }
+    }
+
+    /// Adds work to run after the case.
+    pub fn with_teardown(mut self, teardown: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.teardown = Some(Box::pin(teardown));
+        self
+    }
+}
+
 /// How an adapter plugs into the suite.
 #[async_trait]
 pub trait Setup: Send + Sync + 'static {
@@ -74,7 +99,7 @@ pub trait Setup: Send + Sync + 'static {
     ///
     /// # Errors
     /// [`Unavailable`] when the backend cannot be reached or is not configured.
-    async fn store(&self) -> Result<Arc<dyn Store>, Unavailable>;
+    async fn store(&self) -> Result<TestStore, Unavailable>;
 }
 
 /// What a case returns: any error fails it.
@@ -151,14 +176,24 @@ pub fn run(setup: impl Setup) -> ExitCode {
     let args = Arguments::from_args();
     let setup = Arc::new(setup);
     let require_all = std::env::var("PORTICO_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1");
-    let probe = runtime().block_on(async { setup.store().await });
+    let probe = runtime().block_on(async {
+        let fresh = setup.store().await?;
+        let capabilities = fresh.store.capabilities().clone();
+        if let Some(teardown) = fresh.teardown {
+            teardown.await;
+        }
+        Ok::<_, Unavailable>(capabilities)
+    });
     let (capabilities, skip_reason) = match probe {
-        Ok(store) => (Some(store.capabilities().clone()), None),
+        Ok(capabilities) => (Some(capabilities), None),
         Err(Unavailable(reason)) => (None, Some(reason)),
     };
     if let Some(reason) = &skip_reason {
         if require_all {
-            eprintln!("error: backend {} is required (PORTICO_REQUIRE_ALL_BACKENDS=1) but unavailable: {reason}", setup.name());
+            eprintln!(
+                "error: backend {} is required (PORTICO_REQUIRE_ALL_BACKENDS=1) but unavailable: {reason}",
+                setup.name()
+            );
             return ExitCode::FAILURE;
         }
         eprintln!("skipped: {} conformance suite: {reason}", setup.name());
@@ -171,7 +206,8 @@ pub fn run(setup: impl Setup) -> ExitCode {
             let setup = setup.clone();
             let run = case.run;
             let name = case.name.trim_start_matches("portico_conformance::suite::");
-            let trial = Trial::test(name, move || run_case(setup.as_ref(), run)).with_ignored_flag(ignored);
+            let trial =
+                Trial::test(name, move || run_case(setup.as_ref(), run)).with_ignored_flag(ignored);
             match (&skip_reason, supported) {
                 (Some(_), _) => trial.with_kind("backend unavailable"),
                 (None, false) => trial.with_kind("capability missing"),
@@ -190,9 +226,10 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn run_case(setup: &dyn Setup, run: fn(Ctx) -> CaseFuture) -> Result<(), Failed> {
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        runtime().block_on(async {
-            let store = setup.store().await.map_err(|u| format!("backend unavailable: {}", u.0))?;
+    let outcome = runtime().block_on(async {
+        let TestStore { store, teardown } = setup.store().await.map_err(|u| format!("backend unavailable: {}", u.0))?;
+        // The case runs as a task so that a panic in it still lets the teardown run.
+        let case = tokio::spawn(async move {
             let mut models = fixtures::models();
             if store.capabilities().free_form_properties {
                 models.extend(fixtures::free_form_models());
@@ -202,12 +239,16 @@ fn run_case(setup: &dyn Setup, run: fn(Ctx) -> CaseFuture) -> Result<(), Failed>
             }
             run(Ctx { store }).await.map_err(|e| format!("{e}"))
         })
-    }));
-    match outcome {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(message)) => Err(message.into()),
-        Err(panic) => Err(panic_message(panic).into()),
-    }
+        .await;
+        if let Some(teardown) = teardown {
+            teardown.await;
+        }
+        match case {
+            Ok(result) => result,
+            Err(join) => Err(join.try_into_panic().map_or_else(|_| "the case was cancelled".to_owned(), panic_message)),
+        }
+    });
+    outcome.map_err(Failed::from)
 }
 
 fn panic_message(panic: Box<dyn Any + Send>) -> String {

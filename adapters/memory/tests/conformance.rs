@@ -1,11 +1,9 @@
 //! The conformance suite on the memory store.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use portico_conformance::{Setup, Unavailable};
+use portico_conformance::{Setup, TestStore, Unavailable};
 use portico_memory::MemoryStore;
-use portico_ports::Store;
 
 struct MemorySetup;
 
@@ -15,8 +13,8 @@ impl Setup for MemorySetup {
         "memory"
     }
 
-    async fn store(&self) -> Result<Arc<dyn Store>, Unavailable> {
-        Ok(Arc::new(MemoryStore::new()))
+    async fn store(&self) -> Result<TestStore, Unavailable> {
+        Ok(TestStore::new(MemoryStore::new()))
     }
 }
 

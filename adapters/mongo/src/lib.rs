@@ -1,0 +1,1 @@
+//! Portico's mongo store (work in progress).

@@ -1,0 +1,1 @@
+//! Portico's sql store (work in progress).
