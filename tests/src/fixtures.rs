@@ -153,7 +153,12 @@ pub struct Note {
 
 /// The fixture models a store must hold for a case (free-form ones only where supported).
 pub(crate) fn models() -> Vec<&'static ModelDef> {
-    vec![Item::definition(), Tag::definition(), Account::definition(), Todo::definition()]
+    vec![
+        Item::definition(),
+        Tag::definition(),
+        Account::definition(),
+        Todo::definition(),
+    ]
 }
 
 /// The free-form fixture model.
