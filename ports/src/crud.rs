@@ -231,8 +231,9 @@ impl RecordRepository for CrudRepository {
                 let id = self.coerce_id(id)?;
                 let mut stored = record;
                 stored.insert(self.id_name().to_owned(), id.clone());
-                self.replace_by_id(id, stored.clone()).await?;
+                // Defaults are filled in once, so what is returned is what was stored.
                 apply_defaults(&self.model, &mut stored);
+                self.replace_by_id(id, stored.clone()).await?;
                 Ok(normalize(stored))
             }
         }

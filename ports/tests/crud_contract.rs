@@ -50,8 +50,13 @@ async fn an_empty_patch_never_reaches_the_store() {
 #[tokio::test]
 async fn invalid_records_are_refused_before_any_insert() {
     let todos = repo::<Todo>(strict_store(Capabilities::minimal()));
-    let err = todos.create_all(vec![todo("ok"), todo("far too long a title")]).await.unwrap_err();
-    let Error::Validation(errors) = err else { panic!("{err:?}") };
+    let err = todos
+        .create_all(vec![todo("ok"), todo("far too long a title")])
+        .await
+        .unwrap_err();
+    let Error::Validation(errors) = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(errors.details[0].path, "/title");
     assert_eq!(errors.details[0].code, "maxLength");
 }
@@ -78,8 +83,12 @@ async fn the_kit_generates_uuid_ids_before_the_insert() {
 #[tokio::test]
 async fn invalid_filters_never_reach_the_store() {
     let todos = repo::<Todo>(strict_store(Capabilities::minimal()));
-    let filter = Filter::new().where_(Where::cond("nope", portico_domain::Op::Eq(1.into()))).limit(0);
-    let Error::InvalidFilter(errors) = todos.find(filter).await.unwrap_err() else { panic!() };
+    let filter = Filter::new()
+        .where_(Where::cond("nope", portico_domain::Op::Eq(1.into())))
+        .limit(0);
+    let Error::InvalidFilter(errors) = todos.find(filter).await.unwrap_err() else {
+        panic!()
+    };
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["/where/nope", "/limit"]);
 }
@@ -87,23 +96,37 @@ async fn invalid_filters_never_reach_the_store() {
 #[tokio::test]
 async fn operators_outside_the_store_capabilities_are_unsupported() {
     let todos = repo::<Todo>(strict_store(Capabilities::minimal()));
-    let err = todos.find(Filter::new().where_(Todo::FIELDS.title.ilike("a%"))).await.unwrap_err();
+    let err = todos
+        .find(Filter::new().where_(Todo::FIELDS.title.ilike("a%")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Unsupported(m) if m.contains("ilike")));
 }
 
 #[tokio::test]
 async fn a_replacement_carrying_another_id_is_refused() {
     let todos = repo::<Todo>(strict_store(Capabilities::minimal()));
-    let err = todos.replace_by_id(1, Todo { id: Some(2), ..todo("x") }).await.unwrap_err();
+    let err = todos
+        .replace_by_id(
+            1,
+            Todo {
+                id: Some(2),
+                ..todo("x")
+            },
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Validation(e) if e.details[0].path == "/id"));
 }
 
 #[tokio::test]
 async fn store_outages_come_back_unchanged() {
     let mut store = strict_store(Capabilities::minimal());
-    store
-        .expect_count()
-        .returning(|_, _| Err(Error::unavailable(portico_domain::error::Message("connection refused".into()))));
+    store.expect_count().returning(|_, _| {
+        Err(Error::unavailable(portico_domain::error::Message(
+            "connection refused".into(),
+        )))
+    });
     let todos = repo::<Todo>(store);
     let err = todos.count(None).await.unwrap_err();
     assert!(matches!(err, Error::Unavailable(_)));
@@ -115,6 +138,9 @@ async fn a_missing_row_on_update_is_not_found_with_the_loopback_message() {
     let mut store = strict_store(Capabilities::minimal());
     store.expect_update().times(1).returning(|_, _, _| Ok(0));
     let todos = repo::<Todo>(store);
-    let err = todos.update_by_id(99, Patch::new().set(Todo::FIELDS.title, "x")).await.unwrap_err();
+    let err = todos
+        .update_by_id(99, Patch::new().set(Todo::FIELDS.title, "x"))
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "Entity not found: Todo with id 99");
 }

@@ -227,7 +227,10 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn run_case(setup: &dyn Setup, run: fn(Ctx) -> CaseFuture) -> Result<(), Failed> {
     let outcome = runtime().block_on(async {
-        let TestStore { store, teardown } = setup.store().await.map_err(|u| format!("backend unavailable: {}", u.0))?;
+        let TestStore { store, teardown } = setup
+            .store()
+            .await
+            .map_err(|u| format!("backend unavailable: {}", u.0))?;
         // The case runs as a task so that a panic in it still lets the teardown run.
         let case = tokio::spawn(async move {
             let mut models = fixtures::models();
@@ -235,7 +238,10 @@ fn run_case(setup: &dyn Setup, run: fn(Ctx) -> CaseFuture) -> Result<(), Failed>
                 models.extend(fixtures::free_form_models());
             }
             for model in models {
-                store.migrate(model).await.map_err(|e| format!("migrating {}: {e}", model.name))?;
+                store
+                    .migrate(model)
+                    .await
+                    .map_err(|e| format!("migrating {}: {e}", model.name))?;
             }
             run(Ctx { store }).await.map_err(|e| format!("{e}"))
         })
@@ -245,7 +251,9 @@ fn run_case(setup: &dyn Setup, run: fn(Ctx) -> CaseFuture) -> Result<(), Failed>
         }
         match case {
             Ok(result) => result,
-            Err(join) => Err(join.try_into_panic().map_or_else(|_| "the case was cancelled".to_owned(), panic_message)),
+            Err(join) => Err(join
+                .try_into_panic()
+                .map_or_else(|_| "the case was cancelled".to_owned(), panic_message)),
         }
     });
     outcome.map_err(Failed::from)

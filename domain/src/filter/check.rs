@@ -308,6 +308,21 @@ impl<'a> Checker<'a> {
         };
         match op {
             Op::Exists(b) => Some(Op::Exists(b)),
+            // `{p: {greater: 1}}`: an object that is no operator object, on a scalar property,
+            // is a misspelt operator rather than a value.
+            Op::Eq(Value::Json(serde_json::Value::Object(map))) if ty.is_scalar() => {
+                let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                self.errors.push(
+                    path,
+                    "unknownOperator",
+                    format!(
+                        "unknown operator '{}' (expected one of: {})",
+                        keys.join("', '"),
+                        super::json::OPERATORS
+                    ),
+                );
+                None
+            }
             Op::Eq(v) | Op::Neq(v) if !ty.is_scalar() && !v.is_null() => wrong(
                 self,
                 format!(

@@ -294,7 +294,7 @@ fn where_at(json: &J, path: &str, errors: &mut FilterErrors) -> Option<Where> {
     }
 }
 
-const OPERATORS: &str =
+pub(super) const OPERATORS: &str =
     "eq, neq, gt, gte, lt, lte, between, inq, nin, exists, like, nlike, ilike, nilike, regexp";
 
 /// Parses `{prop: value}` or `{prop: {op: operand, …}}`; several operators are AND-ed.

@@ -22,6 +22,7 @@ pub(crate) fn cases() -> Vec<Case> {
         save_without_id_creates,
         save_with_an_id_replaces_the_stored_entity,
         save_with_an_unknown_id_is_not_found,
+        save_of_a_client_id_that_does_not_exist_is_not_found,
         find_without_filter_returns_everything_in_id_order,
         find_with_where_returns_only_matches,
         find_returns_empty_when_nothing_matches,
@@ -278,6 +279,19 @@ async fn save_with_an_unknown_id_is_not_found(ctx: Ctx) -> TestResult {
     Ok(())
 }
 
+// LoopBack's save is create without an id and replaceById with one, so a new client-supplied
+// id is not created.
+async fn save_of_a_client_id_that_does_not_exist_is_not_found(ctx: Ctx) -> TestResult {
+    let accounts = ctx.repo::<Account>();
+    let err = accounts.save(account("new", "ann")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::NotFound { ref entity, ref id } if entity == "Account" && id == "\"new\""),
+        "{err:?}"
+    );
+    assert_eq!(accounts.count(None).await?, 0);
+    Ok(())
+}
+
 async fn find_without_filter_returns_everything_in_id_order(ctx: Ctx) -> TestResult {
     let todos = ctx.repo::<Todo>();
     for title in ["c", "a", "b"] {
@@ -409,7 +423,10 @@ async fn find_by_id_with_a_fields_filter_returns_only_those_fields(ctx: Ctx) -> 
         .records::<Todo>()
         .find_by_id(Value::Int(id), Some(Filter::new().fields(["desc"])))
         .await?;
-    assert_eq!(present(only_desc), record(&[("desc", Value::from("details"))]));
+    assert_eq!(
+        present(only_desc),
+        record(&[("desc", Value::from("details"))])
+    );
     Ok(())
 }
 
@@ -955,7 +972,10 @@ async fn records_create_from_a_record(ctx: Ctx) -> TestResult {
             ("isComplete", Value::Bool(true))
         ])
     );
-    assert_eq!(present(records.find_by_id(id.clone(), None).await?), created);
+    assert_eq!(
+        present(records.find_by_id(id.clone(), None).await?),
+        created
+    );
     // The typed repository sees the same entity.
     let Value::Int(n) = id else { unreachable!() };
     let typed = ctx.repo::<Todo>().find_by_id(n, None).await?;
@@ -1001,6 +1021,7 @@ async fn records_find_by_id_with_an_uncoercible_id_is_invalid_filter(ctx: Ctx) -
         Value::from("1.5"),
         Value::Float(1.5),
         Value::Bool(true),
+        Value::Null,
     ] {
         let err = records.find_by_id(bad.clone(), None).await.unwrap_err();
         assert!(

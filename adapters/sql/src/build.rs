@@ -1,0 +1,378 @@
+//! Checked filters and validated records → SQL text and typed bind arguments.
+//!
+//! Every value is bound, never inlined; identifiers are quoted; the text depends only on the
+//! shape of the filter (which properties, which operators, whether there is a limit), so sqlx's
+//! per-connection prepared-statement cache is reused. On PostgreSQL, `inq`/`nin` bind one array
+//! (`= ANY($1)`), so the text does not grow with the list.
+
+use portico_domain::filter::like;
+use portico_domain::{
+    Checked, Condition, Direction, Fields, Filter, ModelDef, Op, PropertyDef, Record, Value, Where,
+};
+
+use crate::args::Arg;
+use crate::dialect::Dialect;
+
+/// SQL text and its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Statement {
+    pub(crate) sql: String,
+    pub(crate) args: Vec<Arg>,
+}
+
+/// The escape character for LIKE patterns: not special in any dialect's string syntax.
+const LIKE_ESCAPE: char = '!';
+
+struct Builder<'a> {
+    dialect: Dialect,
+    model: &'a ModelDef,
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(dialect: Dialect, model: &'a ModelDef) -> Self {
+        Builder {
+            dialect,
+            model,
+            sql: String::with_capacity(128),
+            args: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, s: &str) {
+        self.sql.push_str(s);
+    }
+
+    fn bind(&mut self, arg: Arg) {
+        self.args.push(arg);
+        let placeholder = self.dialect.placeholder(self.args.len());
+        self.sql.push_str(&placeholder);
+    }
+
+    fn column(&self, p: &PropertyDef) -> String {
+        self.dialect.quote(p.column())
+    }
+
+    fn table(&self) -> String {
+        self.dialect.quote(self.model.storage_name())
+    }
+
+    fn property(&self, name: &str) -> &'a PropertyDef {
+        // Checked filters only name known properties (SQL stores refuse free-form models).
+        self.model
+            .get(name)
+            .unwrap_or_else(|| self.model.id_property())
+    }
+
+    fn finish(self) -> Statement {
+        Statement {
+            sql: self.sql,
+            args: self.args,
+        }
+    }
+
+    fn where_clause(&mut self, clause: &Checked<Where>) {
+        if !clause.matches_all() {
+            self.push(" WHERE ");
+            self.condition_tree(clause);
+        }
+    }
+
+    fn condition_tree(&mut self, clause: &Where) {
+        match clause {
+            Where::And(parts) | Where::Or(parts) if parts.is_empty() => {
+                self.push(if matches!(clause, Where::And(_)) {
+                    "1=1"
+                } else {
+                    "1=0"
+                });
+            }
+            Where::And(parts) | Where::Or(parts) => {
+                let joiner = if matches!(clause, Where::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                self.push("(");
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        self.push(joiner);
+                    }
+                    self.condition_tree(part);
+                }
+                self.push(")");
+            }
+            Where::Cond(c) => self.condition(c),
+        }
+    }
+
+    fn condition(&mut self, c: &Condition) {
+        let p = self.property(&c.property);
+        let col = self.column(p);
+        let ordered = self.dialect.ordered_column(&col, &p.ty);
+        match &c.op {
+            Op::Eq(Value::Null) | Op::Exists(false) => self.push(&format!("{col} IS NULL")),
+            Op::Neq(Value::Null) | Op::Exists(true) => self.push(&format!("{col} IS NOT NULL")),
+            Op::Eq(v) => self.compare(&col, "=", v, p),
+            // Negations also match NULL (the filter reference: "is distinct from").
+            Op::Neq(v) => {
+                self.push("(");
+                self.compare(&col, "<>", v, p);
+                self.push(&format!(" OR {col} IS NULL)"));
+            }
+            Op::Gt(v) => self.compare(&ordered, ">", v, p),
+            Op::Gte(v) => self.compare(&ordered, ">=", v, p),
+            Op::Lt(v) => self.compare(&ordered, "<", v, p),
+            Op::Lte(v) => self.compare(&ordered, "<=", v, p),
+            Op::Between(lo, hi) => {
+                self.push("(");
+                self.compare(&ordered, ">=", lo, p);
+                self.push(" AND ");
+                self.compare(&ordered, "<=", hi, p);
+                self.push(")");
+            }
+            Op::Inq(items) if items.is_empty() => self.push("1=0"),
+            Op::Nin(items) if items.is_empty() => self.push("1=1"),
+            Op::Inq(items) => self.membership(&col, items, p),
+            Op::Nin(items) => {
+                self.push("(NOT (");
+                self.membership(&col, items, p);
+                self.push(&format!(") OR {col} IS NULL)"));
+            }
+            Op::Like(pattern) => self.like(&col, pattern, false),
+            Op::Ilike(pattern) => self.like(&col, pattern, true),
+            Op::Nlike(pattern) | Op::Nilike(pattern) => {
+                self.push("(NOT (");
+                self.like(&col, pattern, matches!(c.op, Op::Nilike(_)));
+                self.push(&format!(") OR {col} IS NULL)"));
+            }
+            Op::Regexp(spec) => {
+                let (op, pattern) = match (self.dialect, spec.case_insensitive) {
+                    (Dialect::Postgres, false) => ("~", spec.pattern.clone()),
+                    (Dialect::Postgres, true) => ("~*", spec.pattern.clone()),
+                    (_, false) => ("REGEXP", spec.pattern.clone()),
+                    (_, true) => ("REGEXP", format!("(?i){}", spec.pattern)),
+                };
+                self.push(&format!("{col} {op} "));
+                self.bind(Arg::Text(Some(pattern)));
+            }
+        }
+    }
+
+    fn compare(&mut self, column: &str, op: &str, value: &Value, p: &PropertyDef) {
+        self.push(&format!("{column} {op} "));
+        self.bind(Arg::of(value, &p.ty));
+    }
+
+    fn membership(&mut self, col: &str, items: &[Value], p: &PropertyDef) {
+        if self.dialect == Dialect::Postgres {
+            self.push(&format!("{col} = ANY("));
+            self.bind(Arg::list(items, &p.ty));
+            self.push(")");
+            return;
+        }
+        self.push(&format!("{col} IN ("));
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(Arg::of(item, &p.ty));
+        }
+        self.push(")");
+    }
+
+    /// LIKE keeps its documented semantics on each dialect: case-sensitive `LIKE` on PostgreSQL
+    /// and on MySQL's binary collation; `ILIKE` / `LOWER() LIKE LOWER()` for case-insensitive;
+    /// SQLite (whose `LIKE` ignores ASCII case) uses the REGEXP function, i.e. Rust's `regex`,
+    /// exactly as the reference store does.
+    fn like(&mut self, col: &str, pattern: &str, insensitive: bool) {
+        let escape = format!(" ESCAPE '{LIKE_ESCAPE}'");
+        match (self.dialect, insensitive) {
+            (Dialect::Sqlite, _) => {
+                let flag = if insensitive { "(?i)" } else { "" };
+                self.push(&format!("{col} REGEXP "));
+                self.bind(Arg::Text(Some(format!(
+                    "{flag}{}",
+                    like::to_regex(pattern)
+                ))));
+                return;
+            }
+            (Dialect::Postgres, false) | (Dialect::MySql, false) => {
+                self.push(&format!("{col} LIKE "))
+            }
+            (Dialect::Postgres, true) => self.push(&format!("{col} ILIKE ")),
+            (Dialect::MySql, true) => {
+                self.push(&format!("LOWER({col}) LIKE LOWER("));
+                self.bind(Arg::Text(Some(like::to_sql_like(pattern, LIKE_ESCAPE))));
+                self.push(&format!("){escape}"));
+                return;
+            }
+        }
+        self.bind(Arg::Text(Some(like::to_sql_like(pattern, LIKE_ESCAPE))));
+        self.push(&escape);
+    }
+}
+
+/// The properties a filter selects, in declaration order.
+pub(crate) fn selected<'m>(model: &'m ModelDef, filter: &Filter) -> Vec<&'m PropertyDef> {
+    match &filter.fields {
+        Some(Fields::Include(names)) => model
+            .properties
+            .iter()
+            .filter(|p| names.contains(&p.name))
+            .collect(),
+        _ => model.properties.iter().collect(),
+    }
+}
+
+fn column_list(dialect: Dialect, properties: &[&PropertyDef]) -> String {
+    properties
+        .iter()
+        .map(|p| dialect.quote(p.column()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `SELECT … FROM … WHERE … ORDER BY … LIMIT … OFFSET …`.
+pub(crate) fn select(dialect: Dialect, model: &ModelDef, filter: &Checked<Filter>) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    let columns = column_list(dialect, &selected(model, filter));
+    b.push(&format!("SELECT {columns} FROM {}", b.table()));
+    b.where_clause(&filter.checked_where());
+    if !filter.order.is_empty() {
+        b.push(" ORDER BY ");
+        for (i, key) in filter.order.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            let p = b.property(&key.property);
+            let col = dialect.ordered_column(&b.column(p), &p.ty);
+            // Nulls first ascending, last descending: MySQL's and SQLite's default, spelled
+            // out for PostgreSQL.
+            let direction = match (key.direction, dialect) {
+                (Direction::Asc, Dialect::Postgres) => "ASC NULLS FIRST",
+                (Direction::Desc, Dialect::Postgres) => "DESC NULLS LAST",
+                (Direction::Asc, _) => "ASC",
+                (Direction::Desc, _) => "DESC",
+            };
+            b.push(&format!("{col} {direction}"));
+        }
+    }
+    let limit = filter.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+    let skip = filter
+        .skip
+        .filter(|s| *s > 0)
+        .map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+    match (limit, skip, dialect) {
+        (Some(limit), _, _) => {
+            b.push(" LIMIT ");
+            b.bind(Arg::Int(Some(limit)));
+        }
+        // MySQL and SQLite need a LIMIT before an OFFSET: "no limit" is spelled as the largest.
+        (None, Some(_), Dialect::MySql) => b.push(" LIMIT 18446744073709551615"),
+        (None, Some(_), Dialect::Sqlite) => b.push(" LIMIT -1"),
+        (None, _, _) => {}
+    }
+    if let Some(skip) = skip {
+        b.push(" OFFSET ");
+        b.bind(Arg::Int(Some(skip)));
+    }
+    b.finish()
+}
+
+/// `SELECT COUNT(*) FROM … WHERE …`.
+pub(crate) fn count(dialect: Dialect, model: &ModelDef, condition: &Checked<Where>) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("SELECT COUNT(*) FROM {}", b.table()));
+    b.where_clause(condition);
+    b.finish()
+}
+
+/// `DELETE FROM … WHERE …`.
+pub(crate) fn delete(dialect: Dialect, model: &ModelDef, condition: &Checked<Where>) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("DELETE FROM {}", b.table()));
+    b.where_clause(condition);
+    b.finish()
+}
+
+/// `UPDATE … SET … WHERE …` for the patch's properties (null clears).
+pub(crate) fn update(
+    dialect: Dialect,
+    model: &ModelDef,
+    patch: &Record,
+    condition: &Checked<Where>,
+) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("UPDATE {} SET ", b.table()));
+    let mut first = true;
+    for p in model
+        .properties
+        .iter()
+        .filter(|p| patch.contains_key(&p.name))
+    {
+        if !first {
+            b.push(", ");
+        }
+        first = false;
+        b.push(&format!("{} = ", b.column(p)));
+        b.bind(Arg::of(&patch[&p.name], &p.ty));
+    }
+    b.where_clause(condition);
+    b.finish()
+}
+
+/// `UPDATE … SET <every non-id column> … WHERE id = …`: a replacement keeps the row and its id.
+pub(crate) fn replace(
+    dialect: Dialect,
+    model: &ModelDef,
+    id: &Value,
+    record: &Record,
+) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("UPDATE {} SET ", b.table()));
+    for (i, p) in model.properties.iter().filter(|p| !p.id).enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.push(&format!("{} = ", b.column(p)));
+        b.bind(Arg::of(record.get(&p.name).unwrap_or(&Value::Null), &p.ty));
+    }
+    let id_prop = model.id_property();
+    b.push(&format!(" WHERE {} = ", b.column(id_prop)));
+    b.bind(Arg::of(id, &id_prop.ty));
+    b.finish()
+}
+
+/// `INSERT INTO … (…) VALUES (…)`, leaving out a store-generated id, which PostgreSQL and
+/// SQLite return with `RETURNING` (MySQL reports it as the last insert id).
+pub(crate) fn insert(
+    dialect: Dialect,
+    model: &ModelDef,
+    record: &Record,
+    generated_id: bool,
+) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    let properties: Vec<&PropertyDef> = model
+        .properties
+        .iter()
+        .filter(|p| !(generated_id && p.id))
+        .collect();
+    b.push(&format!(
+        "INSERT INTO {} ({}) VALUES (",
+        b.table(),
+        column_list(dialect, &properties)
+    ));
+    for (i, p) in properties.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(Arg::of(record.get(&p.name).unwrap_or(&Value::Null), &p.ty));
+    }
+    b.push(")");
+    if generated_id && dialect != Dialect::MySql {
+        b.push(&format!(" RETURNING {}", b.column(model.id_property())));
+    }
+    b.finish()
+}
