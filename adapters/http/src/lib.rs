@@ -1,0 +1,1 @@
+//! Portico's HTTP adapter (work in progress).
