@@ -81,6 +81,11 @@ impl TestStore {
         }
     }
 
+    /// The store and its teardown, for tests outside the suite that reuse a setup.
+    pub fn into_parts(self) -> (Arc<dyn Store>, Option<Teardown>) {
+        (self.store, self.teardown)
+    }
+
     /// Adds work to run after the case.
     pub fn with_teardown(mut self, teardown: impl Future<Output = ()> + Send + 'static) -> Self {
         self.teardown = Some(Box::pin(teardown));
