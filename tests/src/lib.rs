@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 pub mod fixtures;
+pub mod services;
 mod suite;
 
 use std::any::Any;

@@ -1,12 +1,14 @@
-//! The conformance suite on mysql.
+//! The conformance suite on mysql: `PORTICO_TEST_MYSQL_URL`, else a container, else skipped.
 
 mod support;
 
 use std::process::ExitCode;
 
+use portico_conformance::services::Service;
 use portico_conformance::{Setup, TestStore, Unavailable};
+use support::Server;
 
-struct Backend;
+struct Backend(Server);
 
 #[async_trait::async_trait]
 impl Setup for Backend {
@@ -15,10 +17,10 @@ impl Setup for Backend {
     }
 
     async fn store(&self) -> Result<TestStore, Unavailable> {
-        support::mysql(&support::url("PORTICO_TEST_MYSQL_URL")?).await
+        self.0.store().await
     }
 }
 
 fn main() -> ExitCode {
-    portico_conformance::run(Backend)
+    portico_conformance::run(Backend(Server::resolve(Service::MySql)))
 }

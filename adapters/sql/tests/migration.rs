@@ -3,16 +3,25 @@
 
 mod support;
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use portico_conformance::TestStore;
-use portico_domain::{CheckOptions, Error, Filter, IndexKind, ModelDef, PropertyDef, PropertyType, Record, Value};
+use portico_conformance::services::Service;
+use portico_domain::{
+    CheckOptions, Error, Filter, IndexKind, ModelDef, PropertyDef, PropertyType, Record, Value,
+};
 use portico_ports::Store;
 use portico_sql::{SqlOptions, SqlStore};
+use support::Server;
 
 fn v1() -> ModelDef {
     let mut model = ModelDef::new("Gadget")
-        .property(PropertyDef::new("id", PropertyType::Integer).id().generated())
+        .property(
+            PropertyDef::new("id", PropertyType::Integer)
+                .id()
+                .generated(),
+        )
         .property(PropertyDef::new("title", PropertyType::String).required());
     model.settings.storage_name = Some("migration_gadgets".into());
     model
@@ -21,15 +30,24 @@ fn v1() -> ModelDef {
 fn v2() -> ModelDef {
     v1().property(PropertyDef::new("note", PropertyType::String))
         .property(PropertyDef::new("code", PropertyType::String).index(IndexKind::Unique))
-        .property(PropertyDef::new("weight", PropertyType::Number).index(IndexKind::Plain).storage_name("weight_kg"))
+        .property(
+            PropertyDef::new("weight", PropertyType::Number)
+                .index(IndexKind::Plain)
+                .storage_name("weight_kg"),
+        )
 }
 
 fn record(pairs: &[(&str, Value)]) -> Record {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
 }
 
 async fn all(store: &dyn Store, model: &ModelDef) -> Vec<Record> {
-    let filter = Filter::new().check(model, &CheckOptions::new(store.capabilities().clone())).unwrap();
+    let filter = Filter::new()
+        .check(model, &CheckOptions::new(store.capabilities().clone()))
+        .unwrap();
     store.find(model, &filter).await.unwrap()
 }
 
@@ -37,30 +55,68 @@ async fn migrate_keeps_data(fresh: TestStore) {
     let (store, teardown) = fresh.into_parts();
     let (v1, v2) = (v1(), v2());
     store.migrate(&v1).await.unwrap();
-    store.insert(&v1, vec![record(&[("title", "kept".into())])]).await.unwrap();
+    store
+        .insert(&v1, vec![record(&[("title", "kept".into())])])
+        .await
+        .unwrap();
     store.migrate(&v1).await.unwrap();
-    assert_eq!(all(store.as_ref(), &v1).await.len(), 1, "running again is a no-op");
+    assert_eq!(
+        all(store.as_ref(), &v1).await.len(),
+        1,
+        "running again is a no-op"
+    );
 
     store.migrate(&v2).await.unwrap();
     store.migrate(&v2).await.unwrap();
     let rows = all(store.as_ref(), &v2).await;
-    assert_eq!(rows, vec![record(&[("id", Value::Int(1)), ("title", "kept".into())])], "existing rows are kept");
+    assert_eq!(
+        rows,
+        vec![record(&[("id", Value::Int(1)), ("title", "kept".into())])],
+        "existing rows are kept"
+    );
 
-    let new = record(&[("title", "new".into()), ("note", "n".into()), ("code", "c1".into()), ("weight", Value::Float(1.5))]);
+    let new = record(&[
+        ("title", "new".into()),
+        ("note", "n".into()),
+        ("code", "c1".into()),
+        ("weight", Value::Float(1.5)),
+    ]);
     let stored = store.insert(&v2, vec![new.clone()]).await.unwrap();
     assert_eq!(stored[0].get("id"), Some(&Value::Int(2)));
-    assert_eq!(all(store.as_ref(), &v2).await[1].get("weight"), Some(&Value::Float(1.5)));
-    let duplicate = store.insert(&v2, vec![record(&[("title", "dup".into()), ("code", "c1".into())])]).await;
-    assert!(matches!(duplicate, Err(Error::Conflict { message, .. }) if message.contains("'code'")), "the unique index exists");
+    assert_eq!(
+        all(store.as_ref(), &v2).await[1].get("weight"),
+        Some(&Value::Float(1.5))
+    );
+    let duplicate = store
+        .insert(
+            &v2,
+            vec![record(&[("title", "dup".into()), ("code", "c1".into())])],
+        )
+        .await;
+    assert!(
+        matches!(duplicate, Err(Error::Conflict { message, .. }) if message.contains("'code'")),
+        "the unique index exists"
+    );
     if let Some(teardown) = teardown {
         teardown.await;
     }
 }
 
-async fn server(var: &str) -> Option<String> {
-    match support::url(var) {
-        Ok(url) => Some(url),
-        Err(reason) if std::env::var("PORTICO_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1") => panic!("{}", reason.0),
+/// A fresh store on a server, or `None` (after printing why) when the server is unavailable.
+async fn server(service: Service) -> Option<TestStore> {
+    static POSTGRES: OnceLock<Server> = OnceLock::new();
+    static MYSQL: OnceLock<Server> = OnceLock::new();
+    let cell = if service == Service::Postgres {
+        &POSTGRES
+    } else {
+        &MYSQL
+    };
+    let server = cell.get_or_init(|| Server::resolve(service));
+    match server.store().await {
+        Ok(store) => Some(store),
+        Err(reason) if std::env::var("PORTICO_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1") => {
+            panic!("{}", reason.0)
+        }
         Err(reason) => {
             eprintln!("skipped: {}", reason.0);
             None
@@ -75,15 +131,15 @@ async fn sqlite_migration_adds_columns_and_keeps_rows() {
 
 #[tokio::test]
 async fn postgres_migration_adds_columns_and_keeps_rows() {
-    if let Some(url) = server("PORTICO_TEST_POSTGRES_URL").await {
-        migrate_keeps_data(support::postgres(&url).await.unwrap()).await;
+    if let Some(store) = server(Service::Postgres).await {
+        migrate_keeps_data(store).await;
     }
 }
 
 #[tokio::test]
 async fn mysql_migration_adds_columns_and_keeps_rows() {
-    if let Some(url) = server("PORTICO_TEST_MYSQL_URL").await {
-        migrate_keeps_data(support::mysql(&url).await.unwrap()).await;
+    if let Some(store) = server(Service::MySql).await {
+        migrate_keeps_data(store).await;
     }
 }
 
@@ -91,7 +147,10 @@ async fn mysql_migration_adds_columns_and_keeps_rows() {
 async fn rebuild_drops_the_rows_when_asked() {
     let store = SqlStore::connect("sqlite::memory:").await.unwrap();
     store.migrate(&v1()).await.unwrap();
-    store.insert(&v1(), vec![record(&[("title", "x".into())])]).await.unwrap();
+    store
+        .insert(&v1(), vec![record(&[("title", "x".into())])])
+        .await
+        .unwrap();
     store.rebuild(&v1()).await.unwrap();
     assert!(all(&store, &v1()).await.is_empty());
 }
@@ -101,16 +160,36 @@ async fn free_form_models_are_refused() {
     let store = SqlStore::connect("sqlite::memory:").await.unwrap();
     let mut model = v1();
     model.settings.strict = false;
-    assert!(matches!(store.migrate(&model).await, Err(Error::Unsupported(_))));
+    assert!(matches!(
+        store.migrate(&model).await,
+        Err(Error::Unsupported(_))
+    ));
 }
 
 #[tokio::test]
 async fn unreachable_servers_are_unavailable_quickly() {
-    for url in ["postgres://postgres@127.0.0.1:1/test", "mysql://root@127.0.0.1:1/test"] {
+    for url in [
+        "postgres://postgres@127.0.0.1:1/test",
+        "mysql://root@127.0.0.1:1/test",
+    ] {
         let started = Instant::now();
-        let result = SqlStore::connect_with(url, SqlOptions::default().acquire_timeout(Duration::from_secs(2))).await;
-        assert!(matches!(result, Err(Error::Unavailable(_))), "{url}: {result:?}");
-        assert_eq!(result.unwrap_err().to_string(), "the data source is unavailable");
-        assert!(started.elapsed() < Duration::from_secs(10), "{url} took {:?}", started.elapsed());
+        let result = SqlStore::connect_with(
+            url,
+            SqlOptions::default().acquire_timeout(Duration::from_secs(2)),
+        )
+        .await;
+        assert!(
+            matches!(result, Err(Error::Unavailable(_))),
+            "{url}: {result:?}"
+        );
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "the data source is unavailable"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{url} took {:?}",
+            started.elapsed()
+        );
     }
 }

@@ -1,0 +1,637 @@
+//! The Portico repository against hand-written sqlx doing the same work, on PostgreSQL and
+//! SQLite, in one run:
+//!
+//! ```text
+//! cargo bench -p portico-sql --bench repository_vs_sqlx --features postgres,sqlite
+//! ```
+//!
+//! PostgreSQL comes from `PORTICO_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1/test`) and is skipped, with the reason printed, when it cannot
+//! be reached; the run works in a fresh schema that it drops at the end. SQLite is a shared
+//! in-memory database. `BENCH_ROUNDS` (default 31) sets how many measured rounds each side gets.
+//!
+//! Each side gets the same pool settings and the same seeded table (migrated with
+//! `Store::migrate`). The repository side is the path an app takes:
+//! `Arc<dyn EntityRepository<BenchTodo>>` → typed filter → check → SQL → bind → decode →
+//! record → entity. The sqlx side sends the same SQL text (on PostgreSQL the run checks that
+//! the store sent exactly that text) with `sqlx::query_as`/`query_scalar` and decodes into
+//! the same struct by column index. Both must return equal results, which is asserted once.
+//!
+//! Timing: both sides are warmed up, then they alternate rounds of N iterations (A B, B A, …)
+//! and the median of the per-iteration times of the rounds is reported for each; ratio =
+//! repository / sqlx. One current-thread tokio runtime, one task, so the numbers are latencies.
+
+use std::hint::black_box;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use portico_domain::value::format_datetime;
+use portico_domain::{Entity, Filter};
+use portico_ports::{EntityRepository, Repository, Store};
+use portico_sql::{SqlOptions, SqlStore};
+use sqlx::{Connection, Row};
+
+const COMMAND: &str =
+    "cargo bench -p portico-sql --bench repository_vs_sqlx --features postgres,sqlite";
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1/test";
+/// Rows seeded before measuring.
+const SEEDED: i64 = 2000;
+/// Both pools get this many connections at most (one task uses one at a time).
+const POOL_SIZE: u32 = 10;
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The `application_name` of the sqlx pool's connections, to tell them from the store's.
+const SQLX_APP: &str = "portico_bench_sqlx";
+
+/// A Todo with a few more columns of the common types.
+#[derive(Entity, Clone, Debug, PartialEq)]
+#[portico(table = "bench_todos")]
+pub struct BenchTodo {
+    #[portico(id, generated)]
+    pub id: Option<i64>,
+    #[portico(length(min = 1, max = 200))]
+    pub title: String,
+    pub desc: Option<String>,
+    pub is_complete: Option<bool>,
+    #[portico(index)]
+    pub priority: i64,
+    pub owner: Option<String>,
+    pub due: Option<DateTime<Utc>>,
+    pub estimate: Option<f64>,
+}
+
+fn todo(i: i64) -> BenchTodo {
+    let base = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+    BenchTodo {
+        id: None,
+        title: format!("todo number {i}"),
+        desc: (i % 2 == 0).then(|| format!("the description of todo {i}, a little longer")),
+        is_complete: Some(i % 3 == 0),
+        priority: i % 5,
+        owner: Some(["ann", "bob", "cy"][(i % 3) as usize].to_owned()),
+        due: (i % 4 != 0).then(|| base + chrono::Duration::milliseconds(i * 3_600_123)),
+        estimate: Some(i as f64 * 0.25),
+    }
+}
+
+/// A todo created during the run: complete, so it never enters the filtered query's result.
+fn new_todo(i: usize) -> BenchTodo {
+    BenchTodo {
+        is_complete: Some(true),
+        title: format!("created {i}"),
+        ..todo(i as i64)
+    }
+}
+
+// Hand-written decoding: by column index, in the order of the SELECT list.
+macro_rules! from_row {
+    ($row:ty) => {
+        impl<'r> sqlx::FromRow<'r, $row> for BenchTodo {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(BenchTodo {
+                    id: row.try_get(0)?,
+                    title: row.try_get(1)?,
+                    desc: row.try_get(2)?,
+                    is_complete: row.try_get(3)?,
+                    priority: row.try_get(4)?,
+                    owner: row.try_get(5)?,
+                    due: row.try_get(6)?,
+                    estimate: row.try_get(7)?,
+                })
+            }
+        }
+    };
+}
+from_row!(sqlx::postgres::PgRow);
+from_row!(sqlx::sqlite::SqliteRow);
+
+// ---- the four operations, as an app writes them with the repository ----
+
+/// First id of the 1000-row page.
+const PAGE_SKIP: u64 = 500;
+const PAGE_SIZE: u64 = 1000;
+
+fn filtered() -> Filter {
+    let f = BenchTodo::FIELDS;
+    Filter::new()
+        .where_(f.is_complete.eq(false).and(f.priority.gte(3)))
+        .order(f.priority.desc())
+        .limit(20)
+}
+
+fn page() -> Filter {
+    Filter::new()
+        .order(BenchTodo::FIELDS.id.asc())
+        .limit(PAGE_SIZE)
+        .skip(PAGE_SKIP)
+}
+
+fn cycle_id(i: usize) -> i64 {
+    (i as i64 % SEEDED) + 1
+}
+
+// ---- the same SQL, written by hand ----
+
+const COLUMNS: &str =
+    r#""id", "title", "desc", "isComplete", "priority", "owner", "due", "estimate""#;
+
+struct SqlText {
+    by_id: String,
+    filtered: String,
+    page: String,
+    insert: String,
+}
+
+fn pg_sql() -> SqlText {
+    SqlText {
+        by_id: format!(
+            r#"SELECT {COLUMNS} FROM "bench_todos" WHERE "id" = $1 ORDER BY "id" ASC NULLS FIRST"#
+        ),
+        filtered: format!(
+            r#"SELECT {COLUMNS} FROM "bench_todos" WHERE ("isComplete" = $1 AND "priority" >= $2) ORDER BY "priority" DESC NULLS LAST, "id" ASC NULLS FIRST LIMIT $3"#
+        ),
+        page: format!(
+            r#"SELECT {COLUMNS} FROM "bench_todos" ORDER BY "id" ASC NULLS FIRST LIMIT $1 OFFSET $2"#
+        ),
+        insert: r#"INSERT INTO "bench_todos" ("title", "desc", "isComplete", "priority", "owner", "due", "estimate") VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING "id""#.to_owned(),
+    }
+}
+
+fn sqlite_sql() -> SqlText {
+    SqlText {
+        by_id: format!(r#"SELECT {COLUMNS} FROM "bench_todos" WHERE "id" = ? ORDER BY "id" ASC"#),
+        filtered: format!(
+            r#"SELECT {COLUMNS} FROM "bench_todos" WHERE ("isComplete" = ? AND "priority" >= ?) ORDER BY "priority" DESC, "id" ASC LIMIT ?"#
+        ),
+        page: format!(r#"SELECT {COLUMNS} FROM "bench_todos" ORDER BY "id" ASC LIMIT ? OFFSET ?"#),
+        insert: r#"INSERT INTO "bench_todos" ("title", "desc", "isComplete", "priority", "owner", "due", "estimate") VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING "id""#.to_owned(),
+    }
+}
+
+/// Hand-written data access: what an app would write with sqlx alone.
+trait HandWritten {
+    /// The SQL text it sends.
+    fn sql(&self) -> &SqlText;
+    async fn find_by_id(&self, id: i64) -> BenchTodo;
+    async fn find_filtered(&self) -> Vec<BenchTodo>;
+    async fn find_page(&self) -> Vec<BenchTodo>;
+    async fn create(&self, todo: BenchTodo) -> BenchTodo;
+}
+
+struct PgHand {
+    pool: sqlx::PgPool,
+    sql: SqlText,
+}
+
+impl HandWritten for PgHand {
+    fn sql(&self) -> &SqlText {
+        &self.sql
+    }
+
+    async fn find_by_id(&self, id: i64) -> BenchTodo {
+        sqlx::query_as(&self.sql.by_id)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("sqlx find by id")
+    }
+
+    async fn find_filtered(&self) -> Vec<BenchTodo> {
+        sqlx::query_as(&self.sql.filtered)
+            .bind(false)
+            .bind(3_i64)
+            .bind(20_i64)
+            .fetch_all(&self.pool)
+            .await
+            .expect("sqlx filtered find")
+    }
+
+    async fn find_page(&self) -> Vec<BenchTodo> {
+        sqlx::query_as(&self.sql.page)
+            .bind(PAGE_SIZE as i64)
+            .bind(PAGE_SKIP as i64)
+            .fetch_all(&self.pool)
+            .await
+            .expect("sqlx page")
+    }
+
+    async fn create(&self, todo: BenchTodo) -> BenchTodo {
+        let id: i64 = sqlx::query_scalar(&self.sql.insert)
+            .bind(&todo.title)
+            .bind(&todo.desc)
+            .bind(todo.is_complete)
+            .bind(todo.priority)
+            .bind(&todo.owner)
+            .bind(todo.due)
+            .bind(todo.estimate)
+            .fetch_one(&self.pool)
+            .await
+            .expect("sqlx insert");
+        BenchTodo {
+            id: Some(id),
+            ..todo
+        }
+    }
+}
+
+struct SqliteHand {
+    pool: sqlx::SqlitePool,
+    sql: SqlText,
+}
+
+impl HandWritten for SqliteHand {
+    fn sql(&self) -> &SqlText {
+        &self.sql
+    }
+
+    async fn find_by_id(&self, id: i64) -> BenchTodo {
+        sqlx::query_as(&self.sql.by_id)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .expect("sqlx find by id")
+    }
+
+    async fn find_filtered(&self) -> Vec<BenchTodo> {
+        sqlx::query_as(&self.sql.filtered)
+            .bind(false)
+            .bind(3_i64)
+            .bind(20_i64)
+            .fetch_all(&self.pool)
+            .await
+            .expect("sqlx filtered find")
+    }
+
+    async fn find_page(&self) -> Vec<BenchTodo> {
+        sqlx::query_as(&self.sql.page)
+            .bind(PAGE_SIZE as i64)
+            .bind(PAGE_SKIP as i64)
+            .fetch_all(&self.pool)
+            .await
+            .expect("sqlx page")
+    }
+
+    async fn create(&self, todo: BenchTodo) -> BenchTodo {
+        // Date-times are stored as `2024-05-01T10:00:00.000Z` text, as the store does.
+        let id: i64 = sqlx::query_scalar(&self.sql.insert)
+            .bind(&todo.title)
+            .bind(&todo.desc)
+            .bind(todo.is_complete)
+            .bind(todo.priority)
+            .bind(&todo.owner)
+            .bind(todo.due.as_ref().map(format_datetime))
+            .bind(todo.estimate)
+            .fetch_one(&self.pool)
+            .await
+            .expect("sqlx insert");
+        BenchTodo {
+            id: Some(id),
+            ..todo
+        }
+    }
+}
+
+// ---- measurement ----
+
+/// Iterations per round for each operation, chosen so a round takes a few milliseconds.
+const BY_ID_ITERS: usize = 200;
+const FILTERED_ITERS: usize = 100;
+const CREATE_ITERS: usize = 100;
+const PAGE_ITERS: usize = 5;
+
+struct Measured {
+    operation: &'static str,
+    repository_us: f64,
+    sqlx_us: f64,
+}
+
+/// µs per iteration of `n` iterations starting at iteration number `start`.
+async fn round(f: &mut impl AsyncFnMut(usize), start: usize, n: usize) -> f64 {
+    let t = Instant::now();
+    for i in start..start + n {
+        f(i).await;
+    }
+    t.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn rounds() -> usize {
+    std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(31)
+}
+
+/// Warms both sides up, then alternates rounds (A B, B A, A B…) and takes medians.
+async fn compare(
+    operation: &'static str,
+    n: usize,
+    mut repository: impl AsyncFnMut(usize),
+    mut hand: impl AsyncFnMut(usize),
+) -> Measured {
+    let rounds = rounds();
+    let mut next = 0;
+    for _ in 0..2 {
+        round(&mut repository, next, n).await;
+        round(&mut hand, next, n).await;
+        next += n;
+    }
+    let (mut a, mut b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for r in 0..rounds {
+        if r % 2 == 0 {
+            a.push(round(&mut repository, next, n).await);
+            b.push(round(&mut hand, next, n).await);
+        } else {
+            b.push(round(&mut hand, next, n).await);
+            a.push(round(&mut repository, next, n).await);
+        }
+        next += n;
+    }
+    Measured {
+        operation,
+        repository_us: median(a),
+        sqlx_us: median(b),
+    }
+}
+
+fn print_table(title: &str, rows: &[Measured]) {
+    println!("\n{title}");
+    println!("| operation | repository µs | sqlx µs | ratio |");
+    println!("|---|---:|---:|---:|");
+    for m in rows {
+        println!(
+            "| {} | {:.1} | {:.1} | {:.3} |",
+            m.operation,
+            m.repository_us,
+            m.sqlx_us,
+            m.repository_us / m.sqlx_us
+        );
+    }
+}
+
+/// Seeds the table, checks that both sides return the same results, then measures.
+async fn bench(
+    repo: Arc<dyn EntityRepository<BenchTodo>>,
+    hand: &impl HandWritten,
+    sent: &mut impl AsyncFnMut(&'static str, &str),
+) -> Vec<Measured> {
+    let seeded = repo
+        .create_all((1..=SEEDED).map(todo).collect())
+        .await
+        .expect("seed");
+    assert_eq!(seeded.last().and_then(|t| t.id), Some(SEEDED));
+
+    // Equal results, once.
+    let by_repo = repo.find_by_id(7, None).await.expect("find by id");
+    sent("find by id", &hand.sql().by_id).await;
+    assert_eq!(by_repo, hand.find_by_id(7).await);
+    assert_eq!(by_repo, seeded[6]);
+
+    let by_repo = repo.find(filtered()).await.expect("filtered find");
+    sent("where + order + limit 20", &hand.sql().filtered).await;
+    assert_eq!(by_repo.len(), 20);
+    assert_eq!(by_repo, hand.find_filtered().await);
+
+    let by_repo = repo.find(page()).await.expect("page");
+    sent("1000-row page", &hand.sql().page).await;
+    assert_eq!(by_repo.len(), PAGE_SIZE as usize);
+    assert_eq!(by_repo[0].id, Some(PAGE_SKIP as i64 + 1));
+    assert_eq!(by_repo, hand.find_page().await);
+
+    let created = repo.create(new_todo(0)).await.expect("create");
+    sent("create one", &hand.sql().insert).await;
+    let by_hand = hand.create(new_todo(0)).await;
+    assert_eq!(by_hand.id, created.id.map(|id| id + 1));
+    assert_eq!(
+        BenchTodo {
+            id: created.id,
+            ..by_hand.clone()
+        },
+        created
+    );
+    // What sqlx stored reads back through the repository as what it wrote.
+    assert_eq!(
+        repo.find_by_id(by_hand.id.unwrap(), None).await.unwrap(),
+        by_hand
+    );
+
+    let mut rows = Vec::new();
+    rows.push(
+        compare(
+            "find by id",
+            BY_ID_ITERS,
+            async |i| {
+                black_box(repo.find_by_id(cycle_id(i), None).await.unwrap());
+            },
+            async |i| {
+                black_box(hand.find_by_id(cycle_id(i)).await);
+            },
+        )
+        .await,
+    );
+    rows.push(
+        compare(
+            "where + order + limit 20",
+            FILTERED_ITERS,
+            async |_| {
+                black_box(repo.find(filtered()).await.unwrap());
+            },
+            async |_| {
+                black_box(hand.find_filtered().await);
+            },
+        )
+        .await,
+    );
+    rows.push(
+        compare(
+            "create one",
+            CREATE_ITERS,
+            async |i| {
+                black_box(repo.create(new_todo(i)).await.unwrap());
+            },
+            async |i| {
+                black_box(hand.create(new_todo(i)).await);
+            },
+        )
+        .await,
+    );
+    rows.push(
+        compare(
+            "1000-row page",
+            PAGE_ITERS,
+            async |_| {
+                black_box(repo.find(page()).await.unwrap());
+            },
+            async |_| {
+                black_box(hand.find_page().await);
+            },
+        )
+        .await,
+    );
+    rows
+}
+
+fn main() {
+    println!("portico-sql: the repository against hand-written sqlx doing the same work");
+    println!("reproduce: {COMMAND}");
+    println!(
+        "(PORTICO_TEST_POSTGRES_URL, default {DEFAULT_PG_URL}; BENCH_ROUNDS, default 31; release build)"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        postgres().await;
+        sqlite().await;
+    });
+}
+
+fn describe(backend: &str, detail: &str) -> String {
+    format!(
+        "{backend} ({detail}; {SEEDED} rows seeded; median of {} rounds, µs per operation)",
+        rounds()
+    )
+}
+
+async fn postgres() {
+    let url = std::env::var("PORTICO_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
+    let mut admin = match sqlx::PgConnection::connect(&url).await {
+        Ok(c) => c,
+        Err(e) => {
+            println!("\nPostgreSQL skipped: cannot connect to {url}: {e}");
+            return;
+        }
+    };
+    let schema = format!(
+        "portico_bench_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    );
+    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+
+    let result = async {
+        let store = SqlStore::connect_with(
+            &url,
+            SqlOptions::default()
+                .namespace(&schema)
+                .max_connections(POOL_SIZE)
+                .acquire_timeout(ACQUIRE_TIMEOUT),
+        )
+        .await
+        .expect("store");
+        store
+            .migrate(BenchTodo::definition())
+            .await
+            .expect("migrate");
+        let connect = sqlx::postgres::PgConnectOptions::from_str(&url)
+            .expect("url")
+            .options([("search_path", schema.as_str())])
+            .application_name(SQLX_APP);
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(connect)
+            .await
+            .expect("sqlx pool");
+        let repo: Arc<dyn EntityRepository<BenchTodo>> =
+            Arc::new(Repository::<BenchTodo>::new(Arc::new(store)).expect("repository"));
+        let hand = PgHand {
+            pool,
+            sql: pg_sql(),
+        };
+        // The store's connections must have sent exactly the hand-written text.
+        let admin_url = url.clone();
+        let mut check = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("check connection");
+        let mut sent = async |operation: &'static str, sql: &str| {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND pid <> pg_backend_pid() AND application_name <> $1 AND query = $2",
+            )
+            .bind(SQLX_APP)
+            .bind(sql)
+            .fetch_one(&mut check)
+            .await
+            .expect("pg_stat_activity");
+            assert!(n > 0, "{operation}: the store did not send\n  {sql}");
+        };
+        let rows = bench(repo, &hand, &mut sent).await;
+        hand.pool.close().await;
+        rows
+    };
+    let rows = result.await;
+    sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
+    print_table(
+        &describe(
+            "PostgreSQL",
+            &format!("{url}, pools of {POOL_SIZE}, schema dropped after"),
+        ),
+        &rows,
+    );
+}
+
+async fn sqlite() {
+    // A named shared in-memory database, so the store and the sqlx pool see the same one
+    // (`sqlite::memory:` is the same thing with a generated name).
+    let url = format!(
+        "sqlite:file:portico_bench_{}?mode=memory&cache=shared",
+        std::process::id()
+    );
+    let store =
+        SqlStore::connect_with(&url, SqlOptions::default().acquire_timeout(ACQUIRE_TIMEOUT))
+            .await
+            .expect("store");
+    store
+        .migrate(BenchTodo::definition())
+        .await
+        .expect("migrate");
+    // The store's settings for an in-memory database: one connection, kept forever.
+    let connect = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+        .expect("url")
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .with_regexp();
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(connect)
+        .await
+        .expect("sqlx pool");
+    let repo: Arc<dyn EntityRepository<BenchTodo>> =
+        Arc::new(Repository::<BenchTodo>::new(Arc::new(store)).expect("repository"));
+    let hand = SqliteHand {
+        pool,
+        sql: sqlite_sql(),
+    };
+    let mut sent = async |_: &'static str, _: &str| {};
+    let rows = bench(repo, &hand, &mut sent).await;
+    print_table(
+        &describe(
+            "SQLite",
+            "shared in-memory database, pools of 1 connection as the store keeps for memory databases",
+        ),
+        &rows,
+    );
+}
