@@ -218,7 +218,35 @@ impl SqlStore {
         if dialect == Dialect::MySql {
             store.flavor = Some(store.detect_mysql_flavor().await?);
         }
+        if dialect == Dialect::Postgres {
+            store.check_postgres_locale().await?;
+        }
         Ok(store)
+    }
+
+    /// PostgreSQL's text semantics follow the database's encoding and character type: without
+    /// UTF-8, `_` in a LIKE pattern matches a byte rather than a character; with the `C`
+    /// character type, `ILIKE` and `~*` fold only ASCII. The first is refused; under the second
+    /// `ilike` and `regexp` are declared unsupported rather than answered differently.
+    async fn check_postgres_locale(&mut self) -> Result<()> {
+        let model = ModelDef::new("settings");
+        let (encoding, ctype): (String, String) = on_pool!(self, pool => {
+            let row = sqlx::query("SELECT current_setting('server_encoding'), current_setting('lc_ctype')")
+                .fetch_one(pool)
+                .await
+                .map_err(|e| error::map(e, &model))?;
+            (row.try_get_unchecked(0).map_err(Error::backend)?, row.try_get_unchecked(1).map_err(Error::backend)?)
+        });
+        if encoding != "UTF8" {
+            return Err(Error::Unsupported(format!(
+                "the PostgreSQL database uses the {encoding} encoding; Portico needs UTF8"
+            )));
+        }
+        if matches!(ctype.as_str(), "C" | "POSIX") {
+            self.capabilities.ilike = false;
+            self.capabilities.regexp = false;
+        }
+        Ok(())
     }
 
     /// The dialect this store speaks.
