@@ -39,8 +39,8 @@ use std::sync::{RwLock, RwLockWriteGuard};
 use async_trait::async_trait;
 use portico_domain::error::Message;
 use portico_domain::{
-    Capabilities, Checked, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op, Record,
-    Result, Value, Where,
+    Capabilities, Checked, Direction, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op,
+    Record, Result, Value, Where,
 };
 use portico_ports::Store;
 
@@ -119,6 +119,11 @@ fn id_of<'r>(model: &ModelDef, record: &'r Record) -> Result<&'r Value> {
         .get(&model.id_property().name)
         .filter(|v| !v.is_null())
         .ok_or_else(|| Error::backend(Message(format!("{} record without an id", model.name))))
+}
+
+/// True for `id = x`, which the id index answers directly.
+fn is_id_lookup(model: &ModelDef, condition: &Where) -> bool {
+    matches!(condition, Where::Cond(c) if c.property == model.id_property().name && matches!(c.op, Op::Eq(_)))
 }
 
 /// Ids of the rows matching the clause, using the id index for `id = x`.
@@ -226,19 +231,31 @@ impl Store for MemoryStore {
                 return Vec::new();
             };
             let condition = filter.checked_where();
-            let mut rows: Vec<&Record> = matching(model, table, &condition)
-                .iter()
-                .filter_map(|k| table.rows.get(k))
-                .collect();
-            // `order` always ends with the id, so the sort is total.
-            rows.sort_by(|a, b| eval::compare(a, b, &filter.order));
             let skip = usize::try_from(filter.skip.unwrap_or(0)).unwrap_or(usize::MAX);
             let limit = filter
                 .limit
                 .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+            let by_id_only = matches!(filter.order.as_slice(), [o] if o.direction == Direction::Asc && o.property == model.id_property().name);
+            let rows: Vec<&Record> = if by_id_only && !is_id_lookup(model, &condition) {
+                // Rows are kept in id order: scan lazily, stop after the page.
+                let compiled = (!condition.matches_all()).then(|| Compiled::new(&condition));
+                table
+                    .rows
+                    .values()
+                    .filter(|r| compiled.as_ref().is_none_or(|c| c.matches(r)))
+                    .skip(skip)
+                    .take(limit)
+                    .collect()
+            } else {
+                let mut rows: Vec<&Record> = matching(model, table, &condition)
+                    .iter()
+                    .filter_map(|k| table.rows.get(k))
+                    .collect();
+                // `order` always ends with the id, so the sort is total.
+                rows.sort_by(|a, b| eval::compare(a, b, &filter.order));
+                rows.into_iter().skip(skip).take(limit).collect()
+            };
             rows.into_iter()
-                .skip(skip)
-                .take(limit)
                 .map(|r| match &filter.fields {
                     Some(Fields::Include(names)) => names
                         .iter()
