@@ -1,0 +1,139 @@
+//! Driver errors to domain errors, by kind.
+
+use mongodb::error::{ErrorKind, WriteFailure};
+use portico_domain::{Error, IndexKind, ModelDef};
+
+/// MongoDB's duplicate key error code.
+pub(crate) const DUPLICATE_KEY: i32 = 11000;
+
+/// Server codes meaning the server (or the primary) cannot serve us right now: unreachable,
+/// shutting down or stepping down.
+const UNAVAILABLE_CODES: &[i32] = &[
+    6,     // HostUnreachable
+    7,     // HostNotFound
+    89,    // NetworkTimeout
+    91,    // ShutdownInProgress
+    189,   // PrimarySteppedDown
+    10107, // NotWritablePrimary
+    11600, // InterruptedAtShutdown
+    11602, // InterruptedDueToReplStateChange
+    13435, // NotPrimaryNoSecondaryOk
+    13436, // NotPrimaryOrSecondary
+];
+
+/// The server message of a duplicate key error, if `e` is one.
+pub(crate) fn duplicate_key_message(e: &mongodb::error::Error) -> Option<&str> {
+    match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == DUPLICATE_KEY => {
+            Some(&w.message)
+        }
+        ErrorKind::InsertMany(m) => m
+            .write_errors
+            .iter()
+            .flatten()
+            .find(|w| w.code == DUPLICATE_KEY)
+            .map(|w| w.message.as_str()),
+        ErrorKind::Command(c) if c.code == DUPLICATE_KEY => Some(&c.message),
+        _ => None,
+    }
+}
+
+/// True for errors meaning the server cannot be reached (or cannot serve us right now).
+pub(crate) fn is_unavailable(e: &mongodb::error::Error) -> bool {
+    match e.kind.as_ref() {
+        ErrorKind::ServerSelection { .. }
+        | ErrorKind::Io(_)
+        | ErrorKind::ConnectionPoolCleared { .. }
+        | ErrorKind::DnsResolve { .. }
+        | ErrorKind::Shutdown => true,
+        ErrorKind::Command(c) => UNAVAILABLE_CODES.contains(&c.code),
+        ErrorKind::Write(WriteFailure::WriteConcernError(w)) => UNAVAILABLE_CODES.contains(&w.code),
+        _ => false,
+    }
+}
+
+/// The name this crate gives the index of a property's storage field.
+pub(crate) fn index_name(field: &str) -> String {
+    format!("{field}_1")
+}
+
+/// Maps a driver error: duplicate key → [`Error::Conflict`] naming the model and the property
+/// (never the value or the driver's text); unreachable → [`Error::Unavailable`]; anything
+/// else → [`Error::Backend`]. The driver error is kept as the source of the last two.
+pub(crate) fn map(model: &ModelDef, e: mongodb::error::Error) -> Error {
+    if let Some(message) = duplicate_key_message(&e) {
+        return conflict(model, message);
+    }
+    if is_unavailable(&e) {
+        Error::unavailable(e)
+    } else {
+        Error::backend(e)
+    }
+}
+
+/// A conflict for a duplicate key error whose server message names the index
+/// (`E11000 duplicate key error collection: db.c index: code_1 dup key: { … }`).
+pub(crate) fn conflict(model: &ModelDef, server_message: &str) -> Error {
+    let index = server_message
+        .split_once(" index: ")
+        .and_then(|(_, rest)| rest.split_whitespace().next());
+    let message = match index {
+        Some("_id_") => format!("{} with this id already exists", model.name),
+        Some(index) => match model
+            .properties
+            .iter()
+            .find(|p| !p.id && p.index == IndexKind::Unique && index_name(p.column()) == index)
+        {
+            Some(p) => unique_message(model, &p.name),
+            None => format!("{} would duplicate a unique value", model.name),
+        },
+        None => format!("{} would duplicate a unique value", model.name),
+    };
+    Error::Conflict {
+        entity: model.name.clone(),
+        message,
+    }
+}
+
+/// The conflict message for a unique property (as the memory store words it).
+pub(crate) fn unique_message(model: &ModelDef, property: &str) -> String {
+    format!(
+        "{} with this value of the unique property '{property}' already exists",
+        model.name
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portico_domain::{PropertyDef, PropertyType};
+
+    #[test]
+    fn conflict_names_the_property_from_the_index_never_the_value() {
+        let model = ModelDef::new("Item")
+            .property(PropertyDef::new("id", PropertyType::Integer).id())
+            .property(
+                PropertyDef::new("code", PropertyType::String)
+                    .storage_name("item_code")
+                    .index(IndexKind::Unique),
+            );
+        let msg = |m: &str| match conflict(&model, m) {
+            Error::Conflict { entity, message } => format!("{entity}: {message}"),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            msg(
+                "E11000 duplicate key error collection: db.items index: item_code_1 dup key: { item_code: \"SECRET\" }"
+            ),
+            "Item: Item with this value of the unique property 'code' already exists"
+        );
+        assert_eq!(
+            msg("E11000 duplicate key error collection: db.items index: _id_ dup key: { _id: 5 }"),
+            "Item: Item with this id already exists"
+        );
+        assert_eq!(
+            msg("E11000 something else"),
+            "Item: Item would duplicate a unique value"
+        );
+    }
+}
