@@ -109,7 +109,8 @@ impl std::error::Error for ValidationErrors {}
 impl ModelDef {
     /// Converts a JSON request body to a record of this model, checking JSON types strictly and
     /// then validating it for `mode`; every problem is reported. Unknown properties are kept
-    /// on free-form models and reported on strict ones; `__proto__` keys are always refused.
+    /// on free-form models and reported on strict ones; `__proto__` and `constructor.prototype` keys are
+    /// always refused (code `prototypeKey`).
     ///
     /// # Errors
     /// All problems found.
@@ -119,6 +120,14 @@ impl ModelDef {
             errors.push("", "type", "must be object", json!({"type": "object"}));
             return Err(errors);
         };
+        for path in crate::value::prototype_key_paths(json) {
+            errors.push(
+                path,
+                "prototypeKey",
+                "__proto__ and constructor.prototype keys are not allowed",
+                json!({}),
+            );
+        }
         let mut record = Record::new();
         for (key, value) in object {
             match self.get(key) {
@@ -133,14 +142,6 @@ impl ModelDef {
                         json!({"type": m.expected}),
                     ),
                 },
-                None if key == "__proto__" || key == "constructor" => {
-                    errors.push(
-                        format!("/{key}"),
-                        "additionalProperties",
-                        format!("the key '{key}' is not allowed"),
-                        json!({"additionalProperty": key}),
-                    );
-                }
                 None => {
                     record.insert(key.clone(), Value::from_json_untyped(value));
                 }

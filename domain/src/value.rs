@@ -42,9 +42,9 @@ pub enum Value {
 }
 
 impl Value {
-    /// True for [`Value::Null`].
+    /// True for [`Value::Null`], and for JSON `null` in a JSON property (both mean "no value").
     pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
+        matches!(self, Value::Null | Value::Json(serde_json::Value::Null))
     }
 
     /// The name of this value's kind, for error messages.
@@ -293,6 +293,39 @@ impl fmt::Display for Value {
     }
 }
 
+/// JSON pointers of every `__proto__` key, and every `constructor` key holding a `prototype`,
+/// anywhere in `json`. LoopBack's `parseJson` refuses such JSON, so Portico refuses it in filters
+/// and bodies too: harmless here, it could harm a JavaScript service the data is passed on to.
+pub fn prototype_key_paths(json: &serde_json::Value) -> Vec<String> {
+    fn walk(json: &serde_json::Value, path: &mut String, found: &mut Vec<String>) {
+        let visit =
+            |key: &str, value: &serde_json::Value, path: &mut String, found: &mut Vec<String>| {
+                let len = path.len();
+                path.push('/');
+                path.push_str(key);
+                if key == "__proto__" || (key == "constructor" && value.get("prototype").is_some())
+                {
+                    found.push(path.clone());
+                }
+                walk(value, path, found);
+                path.truncate(len);
+            };
+        match json {
+            serde_json::Value::Object(map) => {
+                map.iter().for_each(|(k, v)| visit(k, v, path, found))
+            }
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| visit(&i.to_string(), v, path, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(json, &mut String::new(), &mut found);
+    found
+}
+
 /// The value did not fit the property type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be {expected}")]
@@ -470,6 +503,15 @@ mod tests {
             .coerce(&PropertyType::DateTime)
             .unwrap();
         assert_eq!(d.to_json(), serde_json::json!("2024-05-01T10:00:00.123Z"));
+    }
+
+    #[test]
+    fn prototype_keys_are_found_anywhere() {
+        let json = serde_json::json!({"a": [1, {"__proto__": {}}], "constructor": {"prototype": 1}, "b": {"constructor": "fine"}});
+        assert_eq!(
+            prototype_key_paths(&json),
+            ["/a/1/__proto__", "/constructor"]
+        );
     }
 
     #[test]

@@ -131,6 +131,17 @@ impl CrudRepository {
         Ok(normalize(record))
     }
 
+    /// LoopBack's answer to a write that would change an id (a 400 over REST).
+    fn id_change(&self, from: Option<&Value>, to: &Value) -> Error {
+        let id_name = self.id_name();
+        Error::InvalidBody(match from {
+            Some(from) => {
+                format!("{id_name} property ({id_name}) cannot be updated from {from} to {to}")
+            }
+            None => format!("{id_name} property ({id_name}) cannot be updated"),
+        })
+    }
+
     /// Validates a patch: not empty, valid properties, no id change. Returns it normalised,
     /// without an id equal to `keep_id`.
     fn prepare_patch(&self, mut patch: Record, keep_id: Option<&Value>) -> Result<Record> {
@@ -149,14 +160,7 @@ impl CrudRepository {
                     .is_ok_and(|g| g.filter_eq(keep))
             });
             if !same {
-                let mut errors = ValidationErrors::new(&self.model.name);
-                errors.push(
-                    format!("/{id_name}"),
-                    "immutable",
-                    "the id cannot be changed",
-                    json!({"property": id_name}),
-                );
-                return Err(Error::Validation(errors));
+                return Err(self.id_change(keep_id, &given));
             }
         }
         self.model
@@ -202,6 +206,10 @@ fn apply_defaults(model: &ModelDef, record: &mut Record) {
 impl RecordRepository for CrudRepository {
     fn model(&self) -> &ModelDef {
         &self.model
+    }
+
+    fn check_options(&self) -> &CheckOptions {
+        &self.options
     }
 
     async fn create(&self, record: Record) -> Result<Record> {
@@ -312,14 +320,7 @@ impl RecordRepository for CrudRepository {
                 .coerce(&self.model.id_property().ty)
                 .is_ok_and(|g| g.filter_eq(&id))
         {
-            let mut errors = ValidationErrors::new(&self.model.name);
-            errors.push(
-                format!("/{id_name}"),
-                "immutable",
-                "the id in the data differs from the id replaced",
-                json!({"property": id_name}),
-            );
-            return Err(Error::Validation(errors));
+            return Err(self.id_change(Some(&id), given));
         }
         record.insert(id_name, id.clone());
         apply_defaults(&self.model, &mut record);

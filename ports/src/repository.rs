@@ -2,7 +2,7 @@
 //! ([`RecordRepository`], for generic transports such as the HTTP adapter).
 
 use async_trait::async_trait;
-use portico_domain::{Entity, Filter, ModelDef, Patch, Record, Result, Value, Where};
+use portico_domain::{CheckOptions, Entity, Filter, ModelDef, Patch, Record, Result, Value, Where};
 
 /// LoopBack's `EntityCrudRepository` for entity `E`, object-safe so apps can hold
 /// `Arc<dyn EntityRepository<Todo>>` and tests can swap the backend or a mock in.
@@ -73,23 +73,24 @@ pub trait EntityRepository<E: Entity>: Send + Sync {
     /// Changes the patch's properties of one entity.
     ///
     /// # Errors
-    /// MUST return `InvalidBody` for an empty patch, `Validation` for a patch breaking the
-    /// model or changing the id, `NotFound` when no entity has this id, `Conflict` on a
+    /// MUST return `InvalidBody` for an empty patch or one changing the id, `Validation` for a
+    /// patch breaking the model, `NotFound` when no entity has this id, `Conflict` on a
     /// duplicated unique value.
     async fn update_by_id(&self, id: E::Id, patch: Patch<E>) -> Result<()>;
 
     /// Changes the patch's properties of every matching entity; returns how many matched.
     ///
     /// # Errors
-    /// MUST return `InvalidBody` for an empty patch, `Validation` for a patch breaking the
-    /// model or setting the id, `Conflict` on a duplicated unique value.
+    /// MUST return `InvalidBody` for an empty patch or one setting the id, `Validation` for a
+    /// patch breaking the model, `Conflict` on a duplicated unique value.
     async fn update_all(&self, patch: Patch<E>, condition: Option<Where>) -> Result<u64>;
 
     /// Replaces an entity; properties the new one lacks are cleared.
     ///
     /// # Errors
-    /// MUST return `Validation` when the entity breaks the model or carries another id,
-    /// `NotFound` when no entity has this id, `Conflict` on a duplicated unique value.
+    /// MUST return `InvalidBody` when the entity carries another id, `Validation` when it
+    /// breaks the model, `NotFound` when no entity has this id, `Conflict` on a duplicated
+    /// unique value.
     async fn replace_by_id(&self, id: E::Id, entity: E) -> Result<()>;
 
     /// Deletes an entity.
@@ -117,6 +118,11 @@ pub trait EntityRepository<E: Entity>: Send + Sync {
 pub trait RecordRepository: Send + Sync {
     /// The model this repository serves.
     fn model(&self) -> &ModelDef;
+
+    /// How this repository checks filters: its store's capabilities and its limits. Transports
+    /// that parse and check filters themselves (to report every problem at once) use these, so
+    /// they accept exactly what the repository accepts.
+    fn check_options(&self) -> &CheckOptions;
 
     /// As [`EntityRepository::create`].
     ///

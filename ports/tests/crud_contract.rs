@@ -116,7 +116,9 @@ async fn a_replacement_carrying_another_id_is_refused() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Validation(e) if e.details[0].path == "/id"));
+    assert!(
+        matches!(err, Error::InvalidBody(m) if m == "id property (id) cannot be updated from 1 to 2")
+    );
 }
 
 #[tokio::test]

@@ -92,24 +92,14 @@ fn parse_json_param(text: &str, param: &str) -> Result<J, FilterErrors> {
     }
 }
 
-/// LoopBack rejects `__proto__` and `constructor.prototype` in parsed JSON; so do we, so a
-/// filter that is harmless here cannot be forwarded to a JavaScript service that would choke.
-pub(crate) fn reject_prototype_keys(json: &J, path: &str, errors: &mut FilterErrors) {
-    match json {
-        J::Object(map) => {
-            for (k, v) in map {
-                let at = format!("{path}/{k}");
-                if k == "__proto__" || (k == "constructor" && v.get("prototype").is_some()) {
-                    errors.push(&at, "invalid", format!("the key '{k}' is not allowed"));
-                }
-                reject_prototype_keys(v, &at, errors);
-            }
-        }
-        J::Array(items) => items
-            .iter()
-            .enumerate()
-            .for_each(|(i, v)| reject_prototype_keys(v, &format!("{path}/{i}"), errors)),
-        _ => {}
+/// Refuses prototype-pollution keys, as LoopBack does.
+fn reject_prototype_keys(json: &J, path: &str, errors: &mut FilterErrors) {
+    for at in crate::value::prototype_key_paths(json) {
+        errors.push(
+            &format!("{path}{at}"),
+            "invalid",
+            "__proto__ and constructor.prototype keys are not allowed",
+        );
     }
 }
 
