@@ -1,1 +1,93 @@
-//! Portico's HTTP adapter (work in progress).
+//! # portico-http
+//!
+//! Portico's HTTP adapter: LoopBack 4's REST layer for any model, on
+//! [poem](https://docs.rs/poem). Mounting a model's [`RecordRepository`] at a base path gives
+//! LoopBack's eight CRUD routes with its status codes and error envelope, so an existing
+//! LoopBack client does not notice the difference; the OpenAPI 3 document (`/openapi.json`,
+//! `/openapi.yaml`) and the explorer (`/explorer`) are generated from the same [`ModelDef`]s
+//! that validate requests.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use portico_domain::Entity;
+//! use portico_http::{CrudResource, RestApi};
+//! use portico_memory::MemoryStore;
+//! use portico_ports::Repository;
+//!
+//! #[derive(Entity, Clone, Debug)]
+//! struct Todo {
+//!     #[portico(id, generated)]
+//!     id: Option<i64>,
+//!     title: String,
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let todos = Repository::<Todo>::new(Arc::new(MemoryStore::new()))?;
+//! let endpoint = RestApi::new("todo", "1.0.0")
+//!     .resource(CrudResource::new("/todos", Arc::new(todos.records().clone())))
+//!     .into_endpoint()?;
+//! poem::Server::new(poem::listener::TcpListener::bind("127.0.0.1:3000"))
+//!     .run(endpoint)
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Routes
+//!
+//! See [`CrudResource`] for the eight routes. `filter` and `where` accept LoopBack's two
+//! encodings — URL-encoded JSON (`?filter={"limit":3}`) and the bracket form
+//! (`?filter[limit]=3&filter[where][title][like]=%25milk%25`) — coerced and checked against the
+//! model by the core, every problem reported at once.
+//!
+//! ## Pages
+//!
+//! A list request is never unbounded: without `limit` it returns at most the resource's
+//! maximum page size ([`DEFAULT_MAX_PAGE_SIZE`], 1000, unless
+//! [`CrudResource::max_page_size`] says otherwise), and a larger `limit` is capped to it.
+//!
+//! ## Errors
+//!
+//! Every error is LoopBack's envelope `{"error": {statusCode, name, message, code, details}}`;
+//! [`ApiError`]'s `From<portico_domain::Error>` is the one place where a domain error gets its
+//! status:
+//!
+//! | status | code | when |
+//! |---|---|---|
+//! | 400 | `INVALID_PARAMETER_VALUE` | a bad `filter`, `where` or path id (every problem in `details`); a body that is not JSON or holds `__proto__` / `constructor.prototype`; a body id differing from the path id |
+//! | 400 | `MISSING_REQUIRED_PARAMETER` | an empty body |
+//! | 400 | `INVALID_BODY_DEFINITION` | an empty patch (`{}`) |
+//! | 404 | `ENTITY_NOT_FOUND` | `Entity not found: Todo with id 99` |
+//! | 404 | `ENDPOINT_NOT_FOUND` | `Endpoint "GET /x" not found.` (unknown routes and verbs) |
+//! | 409 | `CONFLICT` | a duplicate id or unique value |
+//! | 413 | `ENTITY_TOO_LARGE` | a body over the limit ([`DEFAULT_BODY_LIMIT`], 1 MiB), also chunked |
+//! | 415 | `UNSUPPORTED_MEDIA_TYPE` | a body that is not `application/json` |
+//! | 422 | `VALIDATION_FAILED` | the body breaks the model; AJV-shaped `details` |
+//! | 501 | `NOT_IMPLEMENTED` | an operator the backend cannot honour |
+//! | 503 | `SERVICE_UNAVAILABLE` | the backend cannot be reached |
+//! | 500 | `INTERNAL_SERVER_ERROR` | anything else; the cause is logged, never sent |
+//!
+//! ## CORS
+//!
+//! Any origin by default, as LoopBack; see [`CorsPolicy`].
+//!
+//! ## Logs
+//!
+//! Each request is logged at `debug` (method, path, status, time), each 5xx with its cause at
+//! `error`, through [`tracing`](https://docs.rs/tracing).
+#![warn(missing_docs)]
+
+mod api;
+mod body;
+mod crud;
+mod error;
+mod explorer;
+mod openapi;
+
+pub use api::{BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, RestApi};
+pub use crud::{CrudResource, DEFAULT_MAX_PAGE_SIZE};
+pub use error::ApiError;
+pub use openapi::ApiInfo;
+#[doc(no_inline)]
+pub use portico_domain::ModelDef;
+#[doc(no_inline)]
+pub use portico_ports::RecordRepository;

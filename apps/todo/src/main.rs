@@ -1,1 +1,61 @@
-fn main() {}
+//! `portico-todo`: LoopBack's Todo example as a Portico REST server. Composition only: read the
+//! environment, set up logs, open the store named by `DATABASE_URL`, build the routes, serve
+//! until SIGINT or SIGTERM. See the library docs for each setting.
+
+use std::process::ExitCode;
+
+use portico_todo::{
+    Config, bind, endpoint, error_with_causes, init_logs, open_store, redact_url, serve,
+    shutdown_signal,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("portico-todo: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(config.log_format);
+    let database = redact_url(&config.database_url);
+    let store = match open_store(&config.database_url).await {
+        Ok(store) => store,
+        Err(e) => {
+            let error = error_with_causes(&e);
+            tracing::error!(database = %database, error = %error, "cannot open the database");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = match endpoint(store, &config.http) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the API");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (listener, address) = match bind(&config.host, config.port) {
+        Ok(bound) => bound,
+        Err(e) => {
+            tracing::error!(host = %config.host, port = config.port, error = %e, "cannot listen");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        url = %format!("http://{address}"),
+        explorer = %format!("http://{address}/explorer"),
+        database = %database,
+        "Server is running"
+    );
+    match serve(listener, app, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! LoopBack 4's CRUD REST controller, once for every model: the eight routes of
+//! `lb4 controller` / `@loopback/rest-crud` over a [`RecordRepository`].
+
+use std::sync::Arc;
+
+use poem::http::{Method, StatusCode};
+use poem::{Body, Endpoint, IntoResponse, Request, Response, Route, RouteMethod};
+use portico_domain::{
+    CheckOptions, Checked, Error, Filter, FilterError, FilterErrors, ModelDef, Record, Value,
+    Where, WriteMode,
+};
+use portico_ports::RecordRepository;
+use serde_json::{Value as Json, json};
+
+use crate::body;
+use crate::error::{ApiError, JSON_MEDIA_TYPE};
+
+/// The page size applied when a list request gives no `limit`, and the largest `limit`
+/// honoured: larger ones are capped to it.
+pub const DEFAULT_MAX_PAGE_SIZE: u64 = 1000;
+
+/// One model's repository mounted at a base path, e.g. `/todos`: LoopBack's eight CRUD routes
+/// (or the three reading ones when [read-only](CrudResource::read_only)).
+///
+/// | route | success | repository call |
+/// |---|---|---|
+/// | `POST /todos` | 200, the created entity | `create` |
+/// | `GET /todos?filter=` | 200, an array | `find` |
+/// | `GET /todos/count?where=` | 200, `{"count": n}` | `count` |
+/// | `PATCH /todos?where=` | 200, `{"count": n}` | `update_all` |
+/// | `GET /todos/{id}?filter=` | 200, the entity | `find_by_id` |
+/// | `PATCH /todos/{id}` | 204 | `update_by_id` |
+/// | `PUT /todos/{id}` | 204 | `replace_by_id` |
+/// | `DELETE /todos/{id}` | 204 | `delete_by_id` |
+#[derive(Clone)]
+pub struct CrudResource {
+    pub(crate) base_path: String,
+    pub(crate) repository: Arc<dyn RecordRepository>,
+    pub(crate) read_only: bool,
+    pub(crate) max_page_size: u64,
+}
+
+impl std::fmt::Debug for CrudResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrudResource")
+            .field("base_path", &self.base_path)
+            .field("model", &self.repository.model().name)
+            .field("read_only", &self.read_only)
+            .field("max_page_size", &self.max_page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CrudResource {
+    /// The model of `repository` served at `base_path` (`/todos`), read-write, with pages of at
+    /// most [`DEFAULT_MAX_PAGE_SIZE`] records.
+    pub fn new(base_path: impl Into<String>, repository: Arc<dyn RecordRepository>) -> Self {
+        CrudResource {
+            base_path: base_path.into(),
+            repository,
+            read_only: false,
+            max_page_size: DEFAULT_MAX_PAGE_SIZE,
+        }
+    }
+
+    /// Serves only `GET /todos`, `GET /todos/count` and `GET /todos/{id}` when `true`
+    /// (LoopBack's `readonly`); the write routes are then unknown endpoints (404).
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Sets the page size: a `GET` list without `limit` returns at most this many records, and
+    /// a larger `limit` is capped to it (at least 1).
+    pub fn max_page_size(mut self, max_page_size: u64) -> Self {
+        self.max_page_size = max_page_size.max(1);
+        self
+    }
+
+    /// How request filters are checked: the repository's store capabilities and limits, so
+    /// the published `where` schema lists only the operators the store honours and the
+    /// adapter accepts exactly what the repository accepts.
+    pub(crate) fn check_options(&self) -> &CheckOptions {
+        self.repository.check_options()
+    }
+
+    /// The base path, e.g. `/todos`.
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+
+    /// The model served.
+    pub fn model(&self) -> &ModelDef {
+        self.repository.model()
+    }
+
+    /// Adds this resource's routes to `route`; `body_limit` bounds request bodies.
+    pub(crate) fn add_routes(self, route: Route, body_limit: usize) -> Route {
+        let base = self.base_path.clone();
+        let read_only = self.read_only;
+        let handlers = Arc::new(Handlers {
+            resource: self,
+            body_limit,
+        });
+        let op = |operation| CrudEndpoint {
+            handlers: handlers.clone(),
+            operation,
+        };
+        let mut collection = RouteMethod::new().get(op(Operation::Find));
+        let count = RouteMethod::new().get(op(Operation::Count));
+        let mut item = RouteMethod::new().get(op(Operation::FindById));
+        if !read_only {
+            collection = collection
+                .post(op(Operation::Create))
+                .patch(op(Operation::UpdateAll));
+            item = item
+                .patch(op(Operation::UpdateById))
+                .put(op(Operation::ReplaceById))
+                .delete(op(Operation::DeleteById));
+        }
+        route
+            .at(&base, collection)
+            .at(format!("{base}/count"), count)
+            .at(format!("{base}/:id"), item)
+    }
+}
+
+/// The eight operations, named as LoopBack's controller methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    Create,
+    Find,
+    Count,
+    UpdateAll,
+    FindById,
+    UpdateById,
+    ReplaceById,
+    DeleteById,
+}
+
+impl Operation {
+    /// Every operation, in the order LoopBack's controller template declares them.
+    pub(crate) const ALL: [Operation; 8] = [
+        Operation::Create,
+        Operation::Count,
+        Operation::Find,
+        Operation::UpdateAll,
+        Operation::FindById,
+        Operation::UpdateById,
+        Operation::ReplaceById,
+        Operation::DeleteById,
+    ];
+
+    /// LoopBack's method name: `create`, `findById`…
+    pub(crate) fn method_name(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Find => "find",
+            Operation::Count => "count",
+            Operation::UpdateAll => "updateAll",
+            Operation::FindById => "findById",
+            Operation::UpdateById => "updateById",
+            Operation::ReplaceById => "replaceById",
+            Operation::DeleteById => "deleteById",
+        }
+    }
+
+    /// The HTTP method.
+    pub(crate) fn http_method(self) -> Method {
+        match self {
+            Operation::Create => Method::POST,
+            Operation::Find | Operation::Count | Operation::FindById => Method::GET,
+            Operation::UpdateAll | Operation::UpdateById => Method::PATCH,
+            Operation::ReplaceById => Method::PUT,
+            Operation::DeleteById => Method::DELETE,
+        }
+    }
+
+    /// True for the operations a read-only resource keeps.
+    pub(crate) fn is_read(self) -> bool {
+        matches!(
+            self,
+            Operation::Find | Operation::Count | Operation::FindById
+        )
+    }
+}
+
+struct Handlers {
+    resource: CrudResource,
+    body_limit: usize,
+}
+
+/// One operation of one resource, as a poem endpoint.
+struct CrudEndpoint {
+    handlers: Arc<Handlers>,
+    operation: Operation,
+}
+
+impl Endpoint for CrudEndpoint {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        Ok(self
+            .handlers
+            .handle(self.operation, req)
+            .await
+            .unwrap_or_else(IntoResponse::into_response))
+    }
+}
+
+/// A 200 JSON response.
+fn json_response(json: &Json) -> Response {
+    Response::builder()
+        .content_type(JSON_MEDIA_TYPE)
+        .body(Body::from_vec(json.to_string().into_bytes()))
+}
+
+/// A 204 response.
+fn no_content() -> Response {
+    Response::builder().status(StatusCode::NO_CONTENT).finish()
+}
+
+impl Handlers {
+    fn repository(&self) -> &dyn RecordRepository {
+        self.resource.repository.as_ref()
+    }
+
+    fn model(&self) -> &ModelDef {
+        self.resource.repository.model()
+    }
+
+    async fn handle(&self, operation: Operation, mut req: Request) -> Result<Response, ApiError> {
+        let query = req.uri().query().unwrap_or_default().to_owned();
+        let repo = self.repository();
+        match operation {
+            Operation::Create => {
+                let json = body::read_json(&mut req, self.body_limit).await?;
+                let record = self.record(&json, WriteMode::Create)?;
+                let created = repo.create(record).await?;
+                Ok(json_response(&self.model().to_public_json(&created)))
+            }
+            Operation::Find => {
+                let filter = self.list_filter(&query)?;
+                let found = repo.find(filter).await?;
+                let model = self.model();
+                let items: Vec<Json> = found.iter().map(|r| model.to_public_json(r)).collect();
+                Ok(json_response(&Json::Array(items)))
+            }
+            Operation::Count => {
+                let condition = self.where_param(&query)?;
+                let count = repo.count(condition).await?;
+                Ok(json_response(&json!({ "count": count })))
+            }
+            Operation::UpdateAll => {
+                let condition = self.where_param(&query)?;
+                let json = body::read_json(&mut req, self.body_limit).await?;
+                let patch = self.record(&json, WriteMode::Patch)?;
+                let count = repo.update_all(patch, condition).await?;
+                Ok(json_response(&json!({ "count": count })))
+            }
+            Operation::FindById => {
+                let id = self.path_id(&req)?;
+                let filter = self.by_id_filter(&query)?;
+                let found = repo.find_by_id(id, filter).await?;
+                Ok(json_response(&self.model().to_public_json(&found)))
+            }
+            Operation::UpdateById => {
+                let id = self.path_id(&req)?;
+                let json = body::read_json(&mut req, self.body_limit).await?;
+                let patch = self.record(&json, WriteMode::Patch)?;
+                self.same_id(&id, &patch)?;
+                repo.update_by_id(id, patch).await?;
+                Ok(no_content())
+            }
+            Operation::ReplaceById => {
+                let id = self.path_id(&req)?;
+                let json = body::read_json(&mut req, self.body_limit).await?;
+                let record = self.record(&json, WriteMode::Replace)?;
+                self.same_id(&id, &record)?;
+                repo.replace_by_id(id, record).await?;
+                Ok(no_content())
+            }
+            Operation::DeleteById => {
+                let id = self.path_id(&req)?;
+                repo.delete_by_id(id).await?;
+                Ok(no_content())
+            }
+        }
+    }
+
+    /// A request body as a record of the model, every problem reported (422).
+    fn record(&self, json: &Json, mode: WriteMode) -> Result<Record, ApiError> {
+        self.model()
+            .record_from_json(json, mode)
+            .map_err(|errors| Error::Validation(errors).into())
+    }
+
+    /// The `{id}` path parameter, coerced to the id property's type.
+    fn path_id(&self, req: &Request) -> Result<Value, ApiError> {
+        let raw = req.raw_path_param("id").unwrap_or_default();
+        let id_property = self.model().id_property();
+        match Value::String(raw.to_owned()).coerce(&id_property.ty) {
+            Ok(id) if !id.is_null() && !raw.is_empty() => Ok(id),
+            _ => Err(ApiError::invalid_parameter("id", raw).with_details(json!([{
+                "path": "/id",
+                "code": "type",
+                "message": format!("must be {}", id_property.ty),
+                "info": {"type": id_property.ty.to_string()},
+            }]))),
+        }
+    }
+
+    /// Refuses a body whose id differs from the path's (400, as LoopBack's juggler does).
+    fn same_id(&self, path_id: &Value, body: &Record) -> Result<(), ApiError> {
+        let id_name = &self.model().id_property().name;
+        match body.get(id_name) {
+            Some(given) if !given.is_null() && !given.filter_eq(path_id) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "BadRequestError",
+                "INVALID_PARAMETER_VALUE",
+                format!(
+                    "id property ({id_name}) cannot be updated from {} to {}",
+                    path_id.to_json(),
+                    given.to_json()
+                ),
+            )
+            .with_field("parameterName", "body")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The `filter` parameter of a list request, with the page size applied: the limit is the
+    /// maximum page size when none is given, and capped to it otherwise.
+    fn list_filter(&self, query: &str) -> Result<Filter, ApiError> {
+        let mut filter = self.filter_param(query)?.unwrap_or_default();
+        let max = self.resource.max_page_size;
+        filter.limit = Some(filter.limit.map_or(max, |limit| limit.min(max)));
+        Ok(filter)
+    }
+
+    /// The `filter` parameter of a find-by-id request, which takes no `where`.
+    fn by_id_filter(&self, query: &str) -> Result<Option<Filter>, ApiError> {
+        let filter = self.filter_param(query)?;
+        if filter.as_ref().is_some_and(|f| f.where_.is_some()) {
+            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
+                path: "/filter/where".to_owned(),
+                code: "invalid",
+                message: "find by id takes no where clause".to_owned(),
+            }]))
+            .into());
+        }
+        Ok(filter)
+    }
+
+    fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
+        Ok(Filter::from_query_checked(
+            query,
+            "filter",
+            self.model(),
+            self.resource.check_options(),
+        )?
+        .map(Checked::into_inner))
+    }
+
+    fn where_param(&self, query: &str) -> Result<Option<Where>, ApiError> {
+        Ok(
+            Where::from_query_checked(query, "where", self.model(), self.resource.check_options())?
+                .map(Checked::into_inner),
+        )
+    }
+}

@@ -1,0 +1,439 @@
+//! LoopBack's error envelope, and the one place where domain errors become HTTP statuses.
+//!
+//! Every error the adapter answers with has the shape LoopBack 4's `strong-error-handler`
+//! gives API users:
+//!
+//! ```json
+//! {"error": {"statusCode": 422, "name": "UnprocessableEntityError",
+//!            "message": "The request body is invalid. See error object `details` property for more info.",
+//!            "code": "VALIDATION_FAILED", "details": [{"path": "", "code": "required", "message": "...", "info": {}}]}}
+//! ```
+//!
+//! A 5xx body carries only the status, a fixed name and message and the code: the cause is
+//! logged with `tracing`, never sent.
+
+use poem::http::StatusCode;
+use poem::{Body, IntoResponse, Response};
+use portico_domain::{Error, FilterErrors, ValidationErrors};
+use serde_json::{Map, Value as Json, json};
+
+/// The media type of every JSON body the adapter writes.
+pub(crate) const JSON_MEDIA_TYPE: &str = "application/json";
+
+/// The message LoopBack gives every body validation failure.
+const VALIDATION_MESSAGE: &str =
+    "The request body is invalid. See error object `details` property for more info.";
+
+/// An HTTP error in LoopBack's envelope: `{"error": {statusCode, name, message, code, details}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    status: StatusCode,
+    name: &'static str,
+    message: String,
+    code: &'static str,
+    /// Boxed: details are rare, and errors travel in `Result`s.
+    details: Option<Box<Json>>,
+    extra: Vec<(&'static str, Json)>,
+}
+
+impl ApiError {
+    /// An error with this status, name, code and message, without details.
+    pub fn new(
+        status: StatusCode,
+        name: &'static str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            name,
+            message: message.into(),
+            code,
+            details: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// LoopBack's error name, e.g. `BadRequestError`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A message safe to show to API users.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A stable machine-readable code, LoopBack's where it has one (`ENTITY_NOT_FOUND`).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// Per-problem details (`[{path, code, message, info}]`), when there are any.
+    pub fn details(&self) -> Option<&Json> {
+        self.details.as_deref()
+    }
+
+    /// Adds per-problem details.
+    pub fn with_details(mut self, details: Json) -> Self {
+        self.details = Some(Box::new(details));
+        self
+    }
+
+    /// Adds a further field to the envelope, e.g. `parameterName`.
+    pub fn with_field(mut self, key: &'static str, value: impl Into<Json>) -> Self {
+        self.extra.push((key, value.into()));
+        self
+    }
+
+    /// 404 for a route or verb nobody serves, as LoopBack words it:
+    /// `Endpoint "GET /x" not found.`
+    pub fn endpoint_not_found(method: &str, path: &str) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFoundError",
+            "ENDPOINT_NOT_FOUND",
+            format!("Endpoint \"{method} {path}\" not found."),
+        )
+    }
+
+    /// 400 for a parameter whose value cannot be used, as LoopBack words it:
+    /// `Invalid data "abc" for parameter "id".`
+    pub fn invalid_parameter(parameter: &str, raw: &str) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "INVALID_PARAMETER_VALUE",
+            format!("Invalid data {} for parameter \"{parameter}\".", json!(raw)),
+        )
+        .with_field("parameterName", parameter)
+    }
+
+    /// 400 for a body that is required but empty.
+    pub fn missing_body() -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "MISSING_REQUIRED_PARAMETER",
+            "Request body is required",
+        )
+        .with_field("parameterName", "body")
+    }
+
+    /// 400 for a body that is not JSON or carries a prototype-pollution key.
+    pub fn invalid_body_json(reason: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "INVALID_PARAMETER_VALUE",
+            reason,
+        )
+        .with_field("parameterName", "body")
+    }
+
+    /// 413 for a body over the configured limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeError",
+            "ENTITY_TOO_LARGE",
+            format!("request entity too large (the limit is {limit} bytes)"),
+        )
+    }
+
+    /// 415 for a body that is not JSON, as LoopBack words it.
+    pub fn unsupported_media_type(content_type: &str) -> Self {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaTypeError",
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("Content-type {content_type} does not match [{JSON_MEDIA_TYPE}]."),
+        )
+        .with_field("contentType", content_type)
+        .with_field("allowedMediaTypes", json!([JSON_MEDIA_TYPE]))
+    }
+
+    /// 500 with nothing of the cause in it (log the cause before calling this).
+    pub fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "INTERNAL_SERVER_ERROR",
+            "Internal Server Error",
+        )
+    }
+
+    /// The envelope as JSON.
+    pub fn to_json(&self) -> Json {
+        let mut error = Map::new();
+        error.insert("statusCode".to_owned(), json!(self.status.as_u16()));
+        error.insert("name".to_owned(), json!(self.name));
+        error.insert("message".to_owned(), json!(self.message));
+        error.insert("code".to_owned(), json!(self.code));
+        if let Some(details) = &self.details {
+            error.insert("details".to_owned(), details.as_ref().clone());
+        }
+        for (key, value) in &self.extra {
+            error.insert((*key).to_owned(), value.clone());
+        }
+        json!({ "error": error })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .status(self.status)
+            .content_type(JSON_MEDIA_TYPE)
+            .body(Body::from_vec(self.to_json().to_string().into_bytes()))
+    }
+}
+
+/// Maps a domain error to its HTTP status and envelope: **the one place** where this is
+/// decided. Causes of 5xx errors are logged here and never sent.
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        let code = error.code();
+        match error {
+            Error::NotFound { .. } => {
+                // LoopBack's EntityNotFoundError has no name of its own: it renders as "Error".
+                ApiError::new(StatusCode::NOT_FOUND, "Error", code, error.to_string())
+            }
+            Error::Validation(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "UnprocessableEntityError",
+                code,
+                VALIDATION_MESSAGE,
+            )
+            .with_details(validation_details(&errors)),
+            Error::InvalidFilter(errors) => {
+                let parameter = parameter_of(&errors);
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequestError",
+                    code,
+                    format!(
+                        "Invalid data for parameter \"{parameter}\". See error object `details` property for more info."
+                    ),
+                )
+                .with_details(filter_details(&errors))
+                .with_field("parameterName", parameter)
+            }
+            Error::Conflict { message, .. } => {
+                ApiError::new(StatusCode::CONFLICT, "ConflictError", code, message)
+            }
+            Error::InvalidBody(message) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "BadRequestError", code, message)
+            }
+            Error::Unsupported(message) => ApiError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplementedError",
+                code,
+                message,
+            ),
+            Error::Unavailable(_) => {
+                tracing::error!(error = %error_chain(&error), "the data source is unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceUnavailableError",
+                    code,
+                    "Service Unavailable",
+                )
+            }
+            other => {
+                tracing::error!(error = %error_chain(&other), "request failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// An error and its sources, for logs: `the data source failed: connection reset: …`.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// AJV-shaped details: `[{path, code, message, info}]`.
+fn validation_details(errors: &ValidationErrors) -> Json {
+    errors
+        .details
+        .iter()
+        .map(|d| json!({"path": d.path, "code": d.code, "message": d.message, "info": d.info}))
+        .collect()
+}
+
+/// Filter problems in the same shape as validation details.
+fn filter_details(errors: &FilterErrors) -> Json {
+    errors
+        .iter()
+        .map(|e| json!({"path": e.path, "code": e.code, "message": e.message, "info": {}}))
+        .collect()
+}
+
+/// The query parameter a filter problem is about: the first segment of its path
+/// (`/where/x` → `where`), `filter` when the path does not say.
+fn parameter_of(errors: &FilterErrors) -> String {
+    errors
+        .iter()
+        .next()
+        .and_then(|e| e.path.strip_prefix('/'))
+        .and_then(|rest| rest.split('/').next())
+        .filter(|segment| matches!(*segment, "filter" | "where" | "id"))
+        .unwrap_or("filter")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portico_domain::FilterError;
+
+    fn status_and_code(error: Error) -> (u16, &'static str, &'static str) {
+        let api = ApiError::from(error);
+        (api.status.as_u16(), api.name, api.code)
+    }
+
+    #[test]
+    fn each_domain_error_has_one_status() {
+        let message = || portico_domain::error::Message("secret driver text".to_owned());
+        let cases = [
+            (
+                Error::NotFound {
+                    entity: "Todo".into(),
+                    id: "99".into(),
+                },
+                (404, "Error", "ENTITY_NOT_FOUND"),
+            ),
+            (
+                Error::Validation(ValidationErrors::new("Todo")),
+                (422, "UnprocessableEntityError", "VALIDATION_FAILED"),
+            ),
+            (
+                Error::InvalidFilter(FilterErrors::default()),
+                (400, "BadRequestError", "INVALID_PARAMETER_VALUE"),
+            ),
+            (
+                Error::Conflict {
+                    entity: "Todo".into(),
+                    message: "duplicate".into(),
+                },
+                (409, "ConflictError", "CONFLICT"),
+            ),
+            (
+                Error::InvalidBody("empty".into()),
+                (400, "BadRequestError", "INVALID_BODY_DEFINITION"),
+            ),
+            (
+                Error::Unsupported("ilike".into()),
+                (501, "NotImplementedError", "NOT_IMPLEMENTED"),
+            ),
+            (
+                Error::unavailable(message()),
+                (503, "ServiceUnavailableError", "SERVICE_UNAVAILABLE"),
+            ),
+            (
+                Error::backend(message()),
+                (500, "InternalServerError", "INTERNAL_SERVER_ERROR"),
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(status_and_code(error), expected);
+        }
+    }
+
+    #[test]
+    fn not_found_reads_as_loopback_does() {
+        let api = ApiError::from(Error::not_found("Todo", &portico_domain::Value::Int(99)));
+        assert_eq!(
+            api.to_json(),
+            json!({"error": {"statusCode": 404, "name": "Error",
+                "message": "Entity not found: Todo with id 99", "code": "ENTITY_NOT_FOUND"}})
+        );
+    }
+
+    #[test]
+    fn server_errors_never_carry_their_cause() {
+        for error in [
+            Error::backend(portico_domain::error::Message("password=hunter2".into())),
+            Error::unavailable(portico_domain::error::Message("password=hunter2".into())),
+        ] {
+            let body = ApiError::from(error).to_json().to_string();
+            assert!(!body.contains("hunter2"), "{body}");
+            assert!(!body.contains("details"), "{body}");
+        }
+    }
+
+    #[test]
+    fn validation_details_are_ajv_shaped() {
+        let mut errors = ValidationErrors::new("Todo");
+        errors.push(
+            "",
+            "required",
+            "must have required property 'title'",
+            json!({"missingProperty": "title"}),
+        );
+        let api = ApiError::from(Error::Validation(errors));
+        assert_eq!(
+            api.to_json()["error"]["details"],
+            json!([{"path": "", "code": "required",
+                "message": "must have required property 'title'",
+                "info": {"missingProperty": "title"}}])
+        );
+        assert_eq!(api.message, VALIDATION_MESSAGE);
+    }
+
+    #[test]
+    fn filter_errors_name_their_parameter_and_keep_every_problem() {
+        let errors = FilterErrors(vec![
+            FilterError {
+                path: "/where/titel".into(),
+                code: "unknownProperty",
+                message: "unknown property 'titel'".into(),
+            },
+            FilterError {
+                path: "/where/id".into(),
+                code: "type",
+                message: "must be integer".into(),
+            },
+        ]);
+        let api = ApiError::from(Error::InvalidFilter(errors));
+        let body = api.to_json();
+        assert_eq!(body["error"]["parameterName"], "where");
+        assert_eq!(body["error"]["details"].as_array().map(Vec::len), Some(2));
+        assert_eq!(body["error"]["details"][0]["path"], "/where/titel");
+    }
+
+    #[test]
+    fn endpoint_not_found_reads_as_loopback_does() {
+        assert_eq!(
+            ApiError::endpoint_not_found("GET", "/x").message,
+            "Endpoint \"GET /x\" not found."
+        );
+    }
+}
