@@ -8,7 +8,7 @@
 //! PostgreSQL comes from `PORTICO_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1/test`) and is skipped, with the reason printed, when it cannot
 //! be reached; the run works in a fresh schema that it drops at the end. SQLite is a shared
-//! in-memory database. `BENCH_ROUNDS` (default 31) sets how many measured rounds each side gets.
+//! in-memory database. `BENCH_ROUNDS` (default 41) sets how many measured rounds each side gets.
 //!
 //! Each side gets the same pool settings and the same seeded table (migrated with
 //! `Store::migrate`). The repository side is the path an app takes:
@@ -17,9 +17,12 @@
 //! the store sent exactly that text) with `sqlx::query_as`/`query_scalar` and decodes into
 //! the same struct by column index. Both must return equal results, which is asserted once.
 //!
-//! Timing: both sides are warmed up, then they alternate rounds of N iterations (A B, B A, …)
-//! and the median of the per-iteration times of the rounds is reported for each; ratio =
-//! repository / sqlx. One current-thread tokio runtime, one task, so the numbers are latencies.
+//! Timing: both sides are warmed up, N is calibrated so a round lasts about 15 ms, then they
+//! alternate rounds of N iterations (A B, B A, …) and the median of the per-iteration times of
+//! the rounds is reported for each; ratio = repository median / sqlx median, and "paired ratio"
+//! is the median of repository / sqlx over adjacent pairs of rounds, which shrugs off load
+//! that comes and goes. One current-thread tokio runtime, one task, so the numbers are
+//! latencies. On PostgreSQL "create one" is a commit, so it mostly measures the WAL flush.
 
 use std::hint::black_box;
 use std::str::FromStr;
@@ -294,16 +297,17 @@ impl HandWritten for SqliteHand {
 
 // ---- measurement ----
 
-/// Iterations per round for each operation, chosen so a round takes a few milliseconds.
-const BY_ID_ITERS: usize = 200;
-const FILTERED_ITERS: usize = 100;
-const CREATE_ITERS: usize = 100;
-const PAGE_ITERS: usize = 5;
+/// How long one round of one side lasts: the iteration count is calibrated to it, so short
+/// rounds interleave the two sides finely and load from elsewhere hits both alike.
+const ROUND_TARGET: Duration = Duration::from_millis(15);
 
 struct Measured {
     operation: &'static str,
+    iterations: usize,
     repository_us: f64,
     sqlx_us: f64,
+    /// The median over rounds of repository / sqlx of the same pair of rounds.
+    paired_ratio: f64,
 }
 
 /// µs per iteration of `n` iterations starting at iteration number `start`.
@@ -330,52 +334,63 @@ fn rounds() -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|n| *n > 0)
-        .unwrap_or(31)
+        .unwrap_or(41)
 }
 
-/// Warms both sides up, then alternates rounds (A B, B A, A B…) and takes medians.
+/// Warms both sides up and calibrates the iterations per round, then alternates rounds
+/// (A B, B A, A B…) and takes medians.
 async fn compare(
     operation: &'static str,
-    n: usize,
     mut repository: impl AsyncFnMut(usize),
     mut hand: impl AsyncFnMut(usize),
 ) -> Measured {
     let rounds = rounds();
     let mut next = 0;
-    for _ in 0..2 {
-        round(&mut repository, next, n).await;
-        round(&mut hand, next, n).await;
-        next += n;
-    }
-    let (mut a, mut b) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    // Warm-up: 10 iterations each, then about a round's worth each.
+    let a = round(&mut repository, next, 10).await;
+    let b = round(&mut hand, next, 10).await;
+    next += 10;
+    let target = ROUND_TARGET.as_secs_f64() * 1e6;
+    let mut n = ((target / a.min(b)) as usize).clamp(3, 5000);
+    let a = round(&mut repository, next, n).await;
+    let b = round(&mut hand, next, n).await;
+    next += n;
+    n = ((2.0 * target / (a + b)) as usize).clamp(3, 5000);
+
+    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for r in 0..rounds {
         if r % 2 == 0 {
-            a.push(round(&mut repository, next, n).await);
-            b.push(round(&mut hand, next, n).await);
+            ta.push(round(&mut repository, next, n).await);
+            tb.push(round(&mut hand, next, n).await);
         } else {
-            b.push(round(&mut hand, next, n).await);
-            a.push(round(&mut repository, next, n).await);
+            tb.push(round(&mut hand, next, n).await);
+            ta.push(round(&mut repository, next, n).await);
         }
         next += n;
     }
+    let paired = ta.iter().zip(&tb).map(|(a, b)| a / b).collect();
     Measured {
         operation,
-        repository_us: median(a),
-        sqlx_us: median(b),
+        iterations: n,
+        repository_us: median(ta),
+        sqlx_us: median(tb),
+        paired_ratio: median(paired),
     }
 }
 
 fn print_table(title: &str, rows: &[Measured]) {
     println!("\n{title}");
-    println!("| operation | repository µs | sqlx µs | ratio |");
-    println!("|---|---:|---:|---:|");
+    println!("| operation | repository µs | sqlx µs | ratio | paired ratio | iterations/round |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for m in rows {
         println!(
-            "| {} | {:.1} | {:.1} | {:.3} |",
+            "| {} | {:.1} | {:.1} | {:.3} | {:.3} | {} |",
             m.operation,
             m.repository_us,
             m.sqlx_us,
-            m.repository_us / m.sqlx_us
+            m.repository_us / m.sqlx_us,
+            m.paired_ratio,
+            m.iterations
         );
     }
 }
@@ -430,7 +445,6 @@ async fn bench(
     rows.push(
         compare(
             "find by id",
-            BY_ID_ITERS,
             async |i| {
                 black_box(repo.find_by_id(cycle_id(i), None).await.unwrap());
             },
@@ -443,7 +457,6 @@ async fn bench(
     rows.push(
         compare(
             "where + order + limit 20",
-            FILTERED_ITERS,
             async |_| {
                 black_box(repo.find(filtered()).await.unwrap());
             },
@@ -456,7 +469,6 @@ async fn bench(
     rows.push(
         compare(
             "create one",
-            CREATE_ITERS,
             async |i| {
                 black_box(repo.create(new_todo(i)).await.unwrap());
             },
@@ -469,7 +481,6 @@ async fn bench(
     rows.push(
         compare(
             "1000-row page",
-            PAGE_ITERS,
             async |_| {
                 black_box(repo.find(page()).await.unwrap());
             },
@@ -486,7 +497,7 @@ fn main() {
     println!("portico-sql: the repository against hand-written sqlx doing the same work");
     println!("reproduce: {COMMAND}");
     println!(
-        "(PORTICO_TEST_POSTGRES_URL, default {DEFAULT_PG_URL}; BENCH_ROUNDS, default 31; release build)"
+        "(PORTICO_TEST_POSTGRES_URL, default {DEFAULT_PG_URL}; BENCH_ROUNDS, default 41; release build)"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,24 +1,23 @@
-//! The conformance suite on sqlite.
-
-mod support;
+//! The conformance suite on sqlite: SQLite in memory, always.
 
 use std::process::ExitCode;
 
 use portico_conformance::{Setup, TestStore, Unavailable};
+use portico_testing::Backend;
 
-struct Backend;
+struct Suite;
 
 #[async_trait::async_trait]
-impl Setup for Backend {
+impl Setup for Suite {
     fn name(&self) -> &'static str {
         "sqlite"
     }
 
     async fn store(&self) -> Result<TestStore, Unavailable> {
-        support::sqlite().await
+        portico_testing::store(Backend::Sqlite).await
     }
 }
 
 fn main() -> ExitCode {
-    portico_conformance::run(Backend)
+    portico_conformance::run(Suite)
 }

@@ -1,19 +1,15 @@
 //! Schema migration from models: create, run again (no-op), add properties, run again (columns
 //! added, existing rows kept) — on SQLite always, on PostgreSQL and MariaDB when configured.
 
-mod support;
-
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use portico_conformance::TestStore;
-use portico_conformance::services::Service;
 use portico_domain::{
     CheckOptions, Error, Filter, IndexKind, ModelDef, PropertyDef, PropertyType, Record, Value,
 };
 use portico_ports::Store;
 use portico_sql::{SqlOptions, SqlStore};
-use support::Server;
+use portico_testing::Backend;
 
 fn v1() -> ModelDef {
     let mut model = ModelDef::new("Gadget")
@@ -103,22 +99,11 @@ async fn migrate_keeps_data(fresh: TestStore) {
 }
 
 /// A fresh store on a server, or `None` (after printing why) when the server is unavailable.
-async fn server(service: Service) -> Option<TestStore> {
-    static POSTGRES: OnceLock<Server> = OnceLock::new();
-    static MYSQL: OnceLock<Server> = OnceLock::new();
-    let cell = if service == Service::Postgres {
-        &POSTGRES
-    } else {
-        &MYSQL
-    };
-    let server = cell.get_or_init(|| Server::resolve(service));
-    match server.store().await {
+async fn server(backend: Backend) -> Option<TestStore> {
+    match portico_testing::store(backend).await {
         Ok(store) => Some(store),
-        Err(reason) if std::env::var("PORTICO_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1") => {
-            panic!("{}", reason.0)
-        }
         Err(reason) => {
-            eprintln!("skipped: {}", reason.0);
+            portico_testing::skip(&reason);
             None
         }
     }
@@ -126,19 +111,19 @@ async fn server(service: Service) -> Option<TestStore> {
 
 #[tokio::test]
 async fn sqlite_migration_adds_columns_and_keeps_rows() {
-    migrate_keeps_data(support::sqlite().await.unwrap()).await;
+    migrate_keeps_data(portico_testing::store(Backend::Sqlite).await.unwrap()).await;
 }
 
 #[tokio::test]
 async fn postgres_migration_adds_columns_and_keeps_rows() {
-    if let Some(store) = server(Service::Postgres).await {
+    if let Some(store) = server(Backend::Postgres).await {
         migrate_keeps_data(store).await;
     }
 }
 
 #[tokio::test]
 async fn mysql_migration_adds_columns_and_keeps_rows() {
-    if let Some(store) = server(Service::MySql).await {
+    if let Some(store) = server(Backend::MySql).await {
         migrate_keeps_data(store).await;
     }
 }
