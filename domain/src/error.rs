@@ -92,6 +92,19 @@ impl Error {
     }
 }
 
+/// An error and its sources on one line (`the data source failed: connection reset: …`), for
+/// operators' logs only: API users never see sources.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// A plain message error, for backends that have nothing better to wrap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message(pub String);

@@ -14,8 +14,9 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use serde_json::Value as Json;
 
 use crate::crud::CrudResource;
-use crate::error::{ApiError, JSON_MEDIA_TYPE, error_chain};
+use crate::error::{ApiError, JSON_MEDIA_TYPE};
 use crate::openapi::{self, ApiInfo};
+use portico_domain::error::error_chain;
 
 /// The request body limit applied unless [`RestApi::body_limit`] says otherwise: 1 MiB, as
 /// LoopBack's `1mb`.

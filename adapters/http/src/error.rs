@@ -251,7 +251,7 @@ impl From<Error> for ApiError {
                 message,
             ),
             Error::Unavailable(_) => {
-                tracing::error!(error = %error_chain(&error), "the data source is unavailable");
+                tracing::error!(error = %portico_domain::error::error_chain(&error), "the data source is unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "ServiceUnavailableError",
@@ -260,23 +260,11 @@ impl From<Error> for ApiError {
                 )
             }
             other => {
-                tracing::error!(error = %error_chain(&other), "request failed");
+                tracing::error!(error = %portico_domain::error::error_chain(&other), "request failed");
                 ApiError::internal()
             }
         }
     }
-}
-
-/// An error and its sources, for logs: `the data source failed: connection reset: …`.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// AJV-shaped details: `[{path, code, message, info}]`.

@@ -425,19 +425,6 @@ pub fn init_logs(format: LogFormat) {
     }
 }
 
-/// An error and its causes on one line, for logs (`the data source is unavailable: pool timed
-/// out…`). Only for operators' logs: API users never see causes.
-pub fn error_with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// Hides the password of a database URL for logs: `postgres://u:secret@h/db` →
 /// `postgres://u:***@h/db`.
 pub fn redact_url(url: &str) -> String {

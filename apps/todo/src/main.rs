@@ -5,8 +5,7 @@
 use std::process::ExitCode;
 
 use portico_todo::{
-    Config, bind, endpoint, error_with_causes, init_logs, open_store, redact_url, serve,
-    shutdown_signal,
+    Config, bind, endpoint, init_logs, open_store, redact_url, serve, shutdown_signal,
 };
 
 #[tokio::main]
@@ -23,7 +22,7 @@ async fn main() -> ExitCode {
     let store = match open_store(&config.database_url).await {
         Ok(store) => store,
         Err(e) => {
-            let error = error_with_causes(&e);
+            let error = portico_domain::error::error_chain(&e);
             tracing::error!(database = %database, error = %error, "cannot open the database");
             return ExitCode::FAILURE;
         }
