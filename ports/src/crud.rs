@@ -53,6 +53,12 @@ impl CrudRepository {
                 model.name
             )));
         }
+        if model.id_strategy() == IdStrategy::StoreObjectId && !capabilities.object_ids {
+            return Err(Error::Unsupported(format!(
+                "{} has a store-generated string id (an ObjectId), which this backend does not generate",
+                model.name
+            )));
+        }
         Ok(CrudRepository {
             model,
             store,

@@ -243,6 +243,9 @@ fn run_case(setup: &dyn Setup, run: fn(Ctx) -> CaseFuture) -> Result<(), Failed>
             if store.capabilities().free_form_properties {
                 models.extend(fixtures::free_form_models());
             }
+            if store.capabilities().object_ids {
+                models.extend(fixtures::object_id_models());
+            }
             for model in models {
                 store
                     .migrate(model)

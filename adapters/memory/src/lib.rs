@@ -6,8 +6,8 @@
 //! to swap in for a real backend in tests.
 //!
 //! It is thread-safe (one lock per store, never held across an `.await`), generates integer ids
-//! from 1 per model and enforces unique properties. It offers every filter operator and
-//! free-form models, and no transactions.
+//! from 1 per model (and ObjectId-shaped string ids) and enforces unique properties. It offers
+//! every filter operator and free-form models, and no transactions.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -93,6 +93,7 @@ impl MemoryStore {
     pub fn new() -> Self {
         let mut capabilities = Capabilities::all_operators();
         capabilities.transactions = false;
+        capabilities.object_ids = true;
         MemoryStore {
             tables: RwLock::new(HashMap::new()),
             capabilities,
@@ -199,13 +200,21 @@ impl Store for MemoryStore {
         let mut tables = self.write()?;
         let table = tables.entry(model.storage_name().to_owned()).or_default();
         let id_name = &model.id_property().name;
-        let generated = model.id_strategy() == IdStrategy::StoreInteger;
+        let strategy = model.id_strategy();
         let mut next = table.last_id;
         let mut keyed = Vec::with_capacity(records.len());
         for mut record in records {
-            if generated {
-                next += 1;
-                record.insert(id_name.clone(), Value::Int(next));
+            match strategy {
+                IdStrategy::StoreInteger => {
+                    next += 1;
+                    record.insert(id_name.clone(), Value::Int(next));
+                }
+                // ObjectId-shaped: 24 hex digits, ordered by creation, as on MongoDB.
+                IdStrategy::StoreObjectId => {
+                    next += 1;
+                    record.insert(id_name.clone(), Value::String(format!("{next:024x}")));
+                }
+                IdStrategy::KitUuid | IdStrategy::Client => {}
             }
             let key = Key::of(id_of(model, &record)?)?;
             if table.rows.contains_key(&key) || keyed.iter().any(|(k, _)| k == &key) {

@@ -5,7 +5,9 @@ use bson::spec::BinarySubtype;
 use bson::{Binary, Bson, Document, RawArray, RawBsonRef, RawDocument};
 use chrono::{DateTime, TimeZone, Utc};
 use portico_domain::error::Message;
-use portico_domain::{Error, ModelDef, PropertyDef, PropertyType, Record, Result, Value};
+use portico_domain::{
+    Error, IdStrategy, ModelDef, PropertyDef, PropertyType, Record, Result, Value,
+};
 use uuid::Uuid;
 
 /// The field of the id property in every collection.
@@ -57,6 +59,20 @@ pub(crate) fn to_bson(value: &Value) -> Bson {
     }
 }
 
+/// How a value of `property` is stored: the id of a model with store-generated string ids is an
+/// ObjectId (its 24 hex digits in records); everything else as [`to_bson`]. A string that is no
+/// ObjectId stays a string, which no stored id equals.
+pub(crate) fn property_bson(model: &ModelDef, property: &str, value: &Value) -> Bson {
+    if let Value::String(s) = value
+        && model.id_strategy() == IdStrategy::StoreObjectId
+        && model.id_property().name == property
+        && let Ok(oid) = bson::oid::ObjectId::parse_str(s)
+    {
+        return Bson::ObjectId(oid);
+    }
+    to_bson(value)
+}
+
 /// A UUID as BSON binary subtype 4 (standard representation), so equality and order work.
 pub(crate) fn uuid_to_bson(u: Uuid) -> Bson {
     Bson::Binary(Binary {
@@ -91,7 +107,7 @@ pub(crate) fn to_document(model: &ModelDef, record: &Record) -> Document {
     let mut doc = Document::new();
     let id = &model.id_property().name;
     if let Some(v) = record.get(id).filter(|v| !v.is_null()) {
-        doc.insert(ID_FIELD, to_bson(v));
+        doc.insert(ID_FIELD, property_bson(model, id, v));
     }
     for (name, value) in record {
         if name == id || is_nothing(value) {
@@ -164,6 +180,7 @@ fn uuid_of(raw: RawBsonRef<'_>) -> Option<Uuid> {
 fn typed(raw: RawBsonRef<'_>, ty: &PropertyType) -> Option<Value> {
     Some(match (ty, raw) {
         (PropertyType::String, RawBsonRef::String(s)) => Value::String(s.to_owned()),
+        (PropertyType::String, RawBsonRef::ObjectId(oid)) => Value::String(oid.to_hex()),
         (PropertyType::Integer, RawBsonRef::Int64(i)) => Value::Int(i),
         (PropertyType::Integer, RawBsonRef::Int32(i)) => Value::Int(i64::from(i)),
         (PropertyType::Integer, RawBsonRef::Double(f))

@@ -80,6 +80,11 @@
 //!   sequences, a failed insert consumes its ids) and are safe under concurrent creates.
 //! - Kit-generated UUID ids are stored as binary subtype 4; client-supplied string ids as
 //!   strings.
+//! - A generated *string* id ([`IdStrategy::StoreObjectId`], the `object_ids` capability) is a
+//!   MongoDB-native id: a new `ObjectId` stored in `_id`, which records always carry as its 24
+//!   hex digits — on create and on every read, so the id never changes type (LoopBack's
+//!   "create returns an ObjectId, find returns a string" cannot happen). Filters on it compare
+//!   ObjectIds, so order is creation order; pattern operators on it are refused.
 //!
 //! ## Indexes
 //!
@@ -284,10 +289,12 @@ impl MongoStore {
 
     /// A store over a database handle you already have (its client's options apply).
     pub fn from_database(db: Database) -> MongoStore {
+        let mut capabilities = Capabilities::all_operators();
+        capabilities.object_ids = true;
         MongoStore {
             db,
             counters: DEFAULT_COUNTERS_COLLECTION.to_owned(),
-            capabilities: Capabilities::all_operators(),
+            capabilities,
         }
     }
 
@@ -517,12 +524,23 @@ impl Store for MongoStore {
             return Ok(records);
         }
         MongoStore::check_batch(model, &records)?;
-        if model.id_strategy() == IdStrategy::StoreInteger {
-            let first = self.reserve_ids(model, records.len()).await?;
-            let id = &model.id_property().name;
-            for (record, n) in records.iter_mut().zip(first..) {
-                record.insert(id.clone(), Value::Int(n));
+        let id = &model.id_property().name;
+        match model.id_strategy() {
+            IdStrategy::StoreInteger => {
+                let first = self.reserve_ids(model, records.len()).await?;
+                for (record, n) in records.iter_mut().zip(first..) {
+                    record.insert(id.clone(), Value::Int(n));
+                }
             }
+            IdStrategy::StoreObjectId => {
+                for record in &mut records {
+                    record.insert(
+                        id.clone(),
+                        Value::String(bson::oid::ObjectId::new().to_hex()),
+                    );
+                }
+            }
+            IdStrategy::KitUuid | IdStrategy::Client => {}
         }
         let docs: Vec<Document> = records.iter().map(|r| to_document(model, r)).collect();
         let collection = self.collection(model);
@@ -668,7 +686,7 @@ impl Store for MongoStore {
     }
 
     async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        let id = to_bson(id);
+        let id = codec::property_bson(model, &model.id_property().name, id);
         let mut doc = to_document(model, record);
         doc.insert(ID_FIELD, id.clone());
         self.collection(model)

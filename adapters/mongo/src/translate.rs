@@ -6,7 +6,7 @@ use bson::{Bson, Document, Regex, doc};
 use portico_domain::filter::like::{LikeToken, tokens};
 use portico_domain::{Condition, Direction, Fields, ModelDef, Op, Order, RegexSpec, Value, Where};
 
-use crate::codec::{ID_FIELD, field_name, to_bson};
+use crate::codec::{ID_FIELD, field_name, property_bson};
 
 /// The filter document of a where clause. An empty document matches every document.
 pub(crate) fn filter_document(model: &ModelDef, clause: &Where) -> Document {
@@ -45,6 +45,7 @@ pub(crate) fn filter_document(model: &ModelDef, clause: &Where) -> Document {
 
 fn condition(model: &ModelDef, c: &Condition) -> Document {
     let field = field_name(model, &c.property);
+    let to_bson = |v: &Value| property_bson(model, &c.property, v);
     let test: Bson = match &c.op {
         // `{p: null}` matches null and missing alike in MongoDB, as the reference decides.
         Op::Eq(Value::Null) | Op::Exists(false) => Bson::Null,
@@ -67,10 +68,10 @@ fn condition(model: &ModelDef, c: &Condition) -> Document {
         Op::Between(lo, hi) => Bson::Document(doc! {"$gte": to_bson(lo), "$lte": to_bson(hi)}),
         // `$in: []` matches nothing and `$nin: []` everything; `$nin` matches null and missing.
         Op::Inq(items) => {
-            Bson::Document(doc! {"$in": items.iter().map(to_bson).collect::<Vec<_>>()})
+            Bson::Document(doc! {"$in": items.iter().map(&to_bson).collect::<Vec<_>>()})
         }
         Op::Nin(items) => {
-            Bson::Document(doc! {"$nin": items.iter().map(to_bson).collect::<Vec<_>>()})
+            Bson::Document(doc! {"$nin": items.iter().map(&to_bson).collect::<Vec<_>>()})
         }
         Op::Like(p) => regex_test(like_regex(p), "s"),
         Op::Ilike(p) => regex_test(like_regex(p), "is"),

@@ -1,6 +1,7 @@
 //! The cases, one module per area. Each module lists its cases with `cases![…]`.
 
 mod crud;
+mod object_ids;
 mod query;
 mod values;
 mod where_ops;
@@ -8,6 +9,7 @@ mod where_ops;
 pub(crate) fn all() -> Vec<crate::Case> {
     let mut all = Vec::new();
     all.extend(crud::cases());
+    all.extend(object_ids::cases());
     all.extend(values::cases());
     all.extend(where_ops::cases());
     all.extend(query::cases());
