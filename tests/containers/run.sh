@@ -59,6 +59,9 @@ if ! docker info >/dev/null 2>&1; then
     exit 1
 fi
 docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}'
+# Start from no container, so the final check speaks of this run only.
+stale=$(docker ps -aq)
+if [ -n "$stale" ]; then docker rm -f -v $stale >/dev/null; fi
 
 step "base image (debootstrap, cached)"
 if ! docker image inspect local/debian:bookworm >/dev/null 2>&1; then
@@ -96,7 +99,12 @@ if [ "$status" -ne 0 ]; then
 fi
 
 step "no container left behind"
-sleep 1
+# Containers are removed when each test process ends (by the fixtures' watchdog): allow it a
+# few seconds to finish.
+for _ in $(seq 1 60); do
+    [ -z "$(docker ps -aq)" ] && break
+    sleep 0.5
+done
 left=$(docker ps -aq)
 if [ -n "$left" ]; then
     echo "FAIL: containers left behind:"; docker ps -a
