@@ -490,10 +490,12 @@ impl<'a> Checker<'a> {
                 None => {}
             }
         }
-        // Ties are broken by id, so pages never overlap or skip records.
-        let id = &self.model.id_property().name;
-        if !out.iter().any(|o| &o.property == id) {
-            out.push(Order::asc(id.clone()));
+        // Ties are broken by id, so pages never overlap or skip records. (A model without an id
+        // is refused by repositories; checking a filter against one must still not panic.)
+        if let Some(id) = self.model.properties.iter().find(|p| p.id)
+            && !out.iter().any(|o| o.property == id.name)
+        {
+            out.push(Order::asc(id.name.clone()));
         }
         out
     }
