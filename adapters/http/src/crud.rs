@@ -268,7 +268,6 @@ impl Handlers {
                 let id = self.path_id(&req)?;
                 let json = body::read_json(&mut req, self.body_limit).await?;
                 let patch = self.record(&json, WriteMode::Patch)?;
-                self.same_id(&id, &patch)?;
                 repo.update_by_id(id, patch).await?;
                 Ok(no_content())
             }
@@ -276,7 +275,6 @@ impl Handlers {
                 let id = self.path_id(&req)?;
                 let json = body::read_json(&mut req, self.body_limit).await?;
                 let record = self.record(&json, WriteMode::Replace)?;
-                self.same_id(&id, &record)?;
                 repo.replace_by_id(id, record).await?;
                 Ok(no_content())
             }
@@ -307,25 +305,6 @@ impl Handlers {
                 "message": format!("must be {}", id_property.ty),
                 "info": {"type": id_property.ty.to_string()},
             }]))),
-        }
-    }
-
-    /// Refuses a body whose id differs from the path's (400, as LoopBack's juggler does).
-    fn same_id(&self, path_id: &Value, body: &Record) -> Result<(), ApiError> {
-        let id_name = &self.model().id_property().name;
-        match body.get(id_name) {
-            Some(given) if !given.is_null() && !given.filter_eq(path_id) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "BadRequestError",
-                "INVALID_PARAMETER_VALUE",
-                format!(
-                    "id property ({id_name}) cannot be updated from {} to {}",
-                    path_id.to_json(),
-                    given.to_json()
-                ),
-            )
-            .with_field("parameterName", "body")),
-            _ => Ok(()),
         }
     }
 

@@ -356,7 +356,7 @@ fn update_by_id_patches_one_todo(ctx: &mut Ctx) -> Outcome {
     expect_error(
         &other_id,
         400,
-        "INVALID_PARAMETER_VALUE",
+        "INVALID_BODY_DEFINITION",
         "patch changing the id",
     )?;
     let missing = client.json("PATCH", "/todos/99", &json!({"title": "x"}))?;
@@ -391,7 +391,7 @@ fn replace_by_id_replaces_the_whole_todo(ctx: &mut Ctx) -> Outcome {
     let error = expect_error(
         &other_id,
         400,
-        "INVALID_PARAMETER_VALUE",
+        "INVALID_BODY_DEFINITION",
         "put with another id",
     )?;
     ensure(
