@@ -28,6 +28,23 @@ pub trait Entity: Clone + Send + Sync + 'static {
     /// # Errors
     /// [`RecordError`] when a non-`Option` property is missing or a value has the wrong type.
     fn from_record(record: Record) -> Result<Self, RecordError>;
+
+    /// Builds the entity from one value per property of [`Entity::definition`], in its order
+    /// ([`Value::Null`] for absent ones): what stores reading rows by position hand over. The
+    /// derive reads the values in place; this default goes through [`Entity::from_record`].
+    ///
+    /// # Errors
+    /// As [`Entity::from_record`].
+    fn from_values(values: &mut dyn Iterator<Item = Value>) -> Result<Self, RecordError> {
+        let record = Self::definition()
+            .properties
+            .iter()
+            .zip(values)
+            .filter(|(_, v)| !v.is_null())
+            .map(|(p, v)| (p.name.clone(), v))
+            .collect();
+        Self::from_record(record)
+    }
 }
 
 /// A record could not become an entity.
@@ -266,6 +283,21 @@ impl<E> Patch<E> {
 /// [`RecordError::Type`] when the value has another type.
 pub fn take_field<T: FieldValue>(record: &mut Record, name: &str) -> Result<T, RecordError> {
     let value = record.remove(name).unwrap_or(Value::Null);
+    if value.is_null() && !T::is_optional() {
+        return Err(RecordError::Missing(name.to_owned()));
+    }
+    T::from_value(value).map_err(|m| RecordError::Type {
+        property: name.to_owned(),
+        message: m.to_string(),
+    })
+}
+
+/// Reads one positional value for a derived `from_values` (used by the derive macro).
+///
+/// # Errors
+/// As [`take_field`].
+pub fn take_value<T: FieldValue>(value: Option<Value>, name: &str) -> Result<T, RecordError> {
+    let value = value.unwrap_or(Value::Null);
     if value.is_null() && !T::is_optional() {
         return Err(RecordError::Missing(name.to_owned()));
     }

@@ -54,7 +54,7 @@ pub use value::{FieldValue, Record, TypeMismatch, Value};
 /// Items the derive macro's generated code refers to. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::entity::{put_field, take_field};
+    pub use crate::entity::{put_field, take_field, take_value};
     pub use regex::Regex;
     pub use std::sync::OnceLock;
 }

@@ -219,13 +219,14 @@ impl ModelDef {
 
 fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErrors) {
     let c = &p.constraints;
-    let path = format!("/{}", p.name);
+    // Formatted only for an error: most values pass.
+    let path = || format!("/{}", p.name);
     if let Value::String(s) = value {
         if let Some(min) = c.min_length
             && !s.validate_length(Some(min), None, None)
         {
             errors.push(
-                &path,
+                path(),
                 "minLength",
                 format!("must NOT have fewer than {min} characters"),
                 json!({"limit": min}),
@@ -235,7 +236,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
             && !s.validate_length(None, Some(max), None)
         {
             errors.push(
-                &path,
+                path(),
                 "maxLength",
                 format!("must NOT have more than {max} characters"),
                 json!({"limit": max}),
@@ -245,7 +246,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
             && !pattern.is_match(s)
         {
             errors.push(
-                &path,
+                path(),
                 "pattern",
                 format!("must match pattern \"{}\"", pattern.as_str()),
                 json!({"pattern": pattern.as_str()}),
@@ -258,7 +259,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
         };
         if let (false, Some(format)) = (format_ok, c.format) {
             errors.push(
-                &path,
+                path(),
                 "format",
                 format!("must match format \"{}\"", format.as_str()),
                 json!({"format": format.as_str()}),
@@ -273,7 +274,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
     if let Some(n) = number {
         if let Some(min) = c.minimum.filter(|min| n < *min) {
             errors.push(
-                &path,
+                path(),
                 "minimum",
                 format!("must be >= {min}"),
                 json!({"comparison": ">=", "limit": min}),
@@ -281,7 +282,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
         }
         if let Some(max) = c.maximum.filter(|max| n > *max) {
             errors.push(
-                &path,
+                path(),
                 "maximum",
                 format!("must be <= {max}"),
                 json!({"comparison": "<=", "limit": max}),
@@ -291,7 +292,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
     if !c.enum_values.is_empty() && !c.enum_values.iter().any(|allowed| allowed.filter_eq(value)) {
         let allowed: Vec<J> = c.enum_values.iter().map(Value::to_json).collect();
         errors.push(
-            &path,
+            path(),
             "enum",
             "must be equal to one of the allowed values",
             json!({"allowedValues": allowed}),

@@ -47,6 +47,21 @@ impl Value {
         matches!(self, Value::Null | Value::Json(serde_json::Value::Null))
     }
 
+    /// True when the value already has the variant a property of type `ty` holds (so
+    /// [`Value::coerce`] would return it unchanged). Null is of no type.
+    pub fn is_of(&self, ty: &PropertyType) -> bool {
+        matches!(
+            (ty, self),
+            (PropertyType::String, Value::String(_))
+                | (PropertyType::Boolean, Value::Bool(_))
+                | (PropertyType::Integer, Value::Int(_))
+                | (PropertyType::Number, Value::Float(_))
+                | (PropertyType::DateTime, Value::DateTime(_))
+                | (PropertyType::Uuid, Value::Uuid(_))
+                | (PropertyType::Json, Value::Json(_))
+        )
+    }
+
     /// The name of this value's kind, for error messages.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -12,7 +12,7 @@ use portico_domain::{
 use serde_json::json;
 
 use crate::repository::{EntityRepository, RecordRepository};
-use crate::store::Store;
+use crate::store::{RowSink, Store};
 
 /// The untyped repository of one model over a [`Store`]: validation, defaults, id generation,
 /// id and patch rules and filter checking happen here, once for every adapter.
@@ -84,6 +84,9 @@ impl CrudRepository {
     /// Coerces an id to the id property's type.
     fn coerce_id(&self, id: Value) -> Result<Value> {
         let prop = self.model.id_property();
+        if id.is_of(&prop.ty) {
+            return Ok(id);
+        }
         let shown = id.to_json();
         match id.coerce(&prop.ty) {
             Ok(v) if !v.is_null() => Ok(v),
@@ -175,6 +178,66 @@ impl CrudRepository {
         Ok(normalize(patch))
     }
 
+    fn refuse_include(filter: &Filter) -> Result<()> {
+        if filter.include.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Unsupported(
+                "including related models is not available yet".to_owned(),
+            ))
+        }
+    }
+
+    /// `find`, each record handed to `sink` as values in the model's property order.
+    pub(crate) async fn find_each(&self, filter: Filter, sink: &mut RowSink<'_>) -> Result<()> {
+        let checked = filter.check(&self.model, &self.options)?;
+        Self::refuse_include(&checked)?;
+        self.store.find_each(&self.model, &checked, sink).await
+    }
+
+    /// `find_by_id`, the record handed to `sink`; `NotFound` when there is none.
+    pub(crate) async fn find_by_id_each(
+        &self,
+        id: Value,
+        filter: Option<Filter>,
+        sink: &mut RowSink<'_>,
+    ) -> Result<()> {
+        let (id, checked) = self.by_id_filter(id, filter)?;
+        Self::refuse_include(&checked)?;
+        let mut found = false;
+        self.store
+            .find_each(&self.model, &checked, &mut |values| {
+                found = true;
+                sink(values)
+            })
+            .await?;
+        if found {
+            Ok(())
+        } else {
+            Err(Error::not_found(&self.model.name, &id))
+        }
+    }
+
+    fn by_id_filter(&self, id: Value, filter: Option<Filter>) -> Result<(Value, Checked<Filter>)> {
+        let id = self.coerce_id(id)?;
+        let filter = filter.unwrap_or_default();
+        if filter.where_.is_some() {
+            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
+                path: "/where".to_owned(),
+                code: "invalid",
+                message: "find by id takes no where clause".to_owned(),
+            }])));
+        }
+        let checked = Filter {
+            limit: None,
+            skip: None,
+            ..filter
+        }
+        .check(&self.model, &self.options)?;
+        let checked = checked.with_where(self.where_id(&id)?);
+        Ok((id, checked))
+    }
+
     async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
         if !filter.include.is_empty() {
             return Err(Error::Unsupported(
@@ -186,11 +249,14 @@ impl CrudRepository {
 }
 
 /// Date-times are stored at millisecond precision on every backend.
-fn normalize(record: Record) -> Record {
+fn normalize(mut record: Record) -> Record {
+    // In place: only date-times change, and rebuilding the map would reallocate every node.
+    for v in record.values_mut() {
+        if matches!(v, Value::DateTime(_) | Value::Array(_)) {
+            *v = std::mem::replace(v, Value::Null).truncate_to_millis();
+        }
+    }
     record
-        .into_iter()
-        .map(|(k, v)| (k, v.truncate_to_millis()))
-        .collect()
 }
 
 fn apply_defaults(model: &ModelDef, record: &mut Record) {
@@ -263,22 +329,7 @@ impl RecordRepository for CrudRepository {
     }
 
     async fn find_by_id(&self, id: Value, filter: Option<Filter>) -> Result<Record> {
-        let id = self.coerce_id(id)?;
-        let filter = filter.unwrap_or_default();
-        if filter.where_.is_some() {
-            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
-                path: "/where".to_owned(),
-                code: "invalid",
-                message: "find by id takes no where clause".to_owned(),
-            }])));
-        }
-        let checked = Filter {
-            limit: None,
-            skip: None,
-            ..filter
-        }
-        .check(&self.model, &self.options)?;
-        let checked = checked.with_where(self.where_id(&id)?);
+        let (id, checked) = self.by_id_filter(id, filter)?;
         self.find_checked(checked)
             .await?
             .into_iter()
@@ -403,17 +454,31 @@ impl<E: Entity> Repository<E> {
     }
 
     fn entity(&self, record: Record, projected: bool) -> Result<E> {
-        E::from_record(record).map_err(|e| match (e, projected) {
-            (RecordError::Missing(property), true) => Error::InvalidFilter(FilterErrors(vec![FilterError {
-                path: "/fields".to_owned(),
-                code: "invalid",
-                message: format!(
-                    "fields leaves out '{property}', which {} needs (it is not an Option); select it or use the record repository",
-                    self.records.model.name
-                ),
-            }])),
+        E::from_record(record).map_err(|e| self.record_error(e, projected))
+    }
+
+    fn record_error(&self, e: RecordError, projected: bool) -> Error {
+        match (e, projected) {
+            (RecordError::Missing(property), true) => {
+                Error::InvalidFilter(FilterErrors(vec![FilterError {
+                    path: "/fields".to_owned(),
+                    code: "invalid",
+                    message: format!(
+                        "fields leaves out '{property}', which {} needs (it is not an Option); select it or use the record repository",
+                        self.records.model.name
+                    ),
+                }]))
+            }
             (e, _) => Error::backend(e),
-        })
+        }
+    }
+
+    fn entity_from_values(
+        &self,
+        values: &mut dyn Iterator<Item = Value>,
+        projected: bool,
+    ) -> Result<E> {
+        E::from_values(values).map_err(|e| self.record_error(e, projected))
     }
 
     fn entities(&self, records: Vec<Record>, projected: bool) -> Result<Vec<E>> {
@@ -441,7 +506,14 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
 
     async fn find(&self, filter: Filter) -> Result<Vec<E>> {
         let projected = filter.fields.is_some();
-        self.entities(self.records.find(filter).await?, projected)
+        let mut found = Vec::new();
+        self.records
+            .find_each(filter, &mut |values| {
+                found.push(self.entity_from_values(values, projected)?);
+                Ok(())
+            })
+            .await?;
+        Ok(found)
     }
 
     async fn find_one(&self, filter: Filter) -> Result<Option<E>> {
@@ -455,10 +527,14 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
 
     async fn find_by_id(&self, id: E::Id, filter: Option<Filter>) -> Result<E> {
         let projected = filter.as_ref().is_some_and(|f| f.fields.is_some());
-        self.entity(
-            self.records.find_by_id(id.into_value(), filter).await?,
-            projected,
-        )
+        let mut found = None;
+        self.records
+            .find_by_id_each(id.into_value(), filter, &mut |values| {
+                found = Some(self.entity_from_values(values, projected)?);
+                Ok(())
+            })
+            .await?;
+        found.ok_or_else(|| Error::backend(portico_domain::error::Message("no record".into())))
     }
 
     async fn count(&self, condition: Option<Where>) -> Result<u64> {

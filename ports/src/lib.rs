@@ -31,4 +31,4 @@ pub use repository::{EntityRepository, RecordRepository};
 pub use repository::{MockEntityRepository, MockRecordRepository};
 #[cfg(feature = "mock")]
 pub use store::MockStore;
-pub use store::Store;
+pub use store::{RowSink, Store};

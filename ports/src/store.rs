@@ -3,6 +3,10 @@
 use async_trait::async_trait;
 use portico_domain::{Capabilities, Checked, Filter, ModelDef, Record, Result, Value, Where};
 
+/// Receives the values of one found record, in the order of the model's properties (see
+/// [`Store::find_each`]).
+pub type RowSink<'a> = dyn FnMut(&mut dyn Iterator<Item = Value>) -> Result<()> + Send + 'a;
+
 /// A data store for records of any model: the narrow port adapters implement (LoopBack's
 /// `CrudConnector`). Everything per-entity — validation, defaults, id generation, hidden
 /// properties, error mapping — lives once in [`crate::CrudRepository`] above it, so a `Store`
@@ -49,6 +53,31 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// Only the availability and backend errors above.
     async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>>;
+
+    /// [`Store::find`], handing each record to `sink` as its values in the order of
+    /// `model.properties` ([`Value::Null`] for absent or unselected ones), as it is read: typed
+    /// repositories build entities from these without a [`Record`] per row. Stores that read
+    /// rows by position override it; the default goes through [`Store::find`]. An error from
+    /// `sink` stops the read and is returned.
+    ///
+    /// # Errors
+    /// As [`Store::find`], or the sink's.
+    async fn find_each<'s>(
+        &self,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+        sink: &mut RowSink<'s>,
+    ) -> Result<()> {
+        for mut record in self.find(model, filter).await? {
+            sink(
+                &mut model
+                    .properties
+                    .iter()
+                    .map(|p| record.remove(&p.name).unwrap_or(Value::Null)),
+            )?;
+        }
+        Ok(())
+    }
 
     /// Counts records matching the clause ([`Checked::all`] matches every record).
     ///

@@ -35,8 +35,8 @@ impl<'a> Builder<'a> {
         Builder {
             dialect,
             model,
-            sql: String::with_capacity(128),
-            args: Vec::new(),
+            sql: String::with_capacity(256),
+            args: Vec::with_capacity(4),
         }
     }
 
@@ -46,8 +46,36 @@ impl<'a> Builder<'a> {
 
     fn bind(&mut self, arg: Arg) {
         self.args.push(arg);
-        let placeholder = self.dialect.placeholder(self.args.len());
-        self.sql.push_str(&placeholder);
+        self.dialect
+            .placeholder_into(&mut self.sql, self.args.len());
+    }
+
+    /// Appends a property's quoted column.
+    fn push_column(&mut self, p: &PropertyDef) {
+        self.dialect.quote_into(&mut self.sql, p.column());
+    }
+
+    /// Appends a property's column as `<`, `>` and `ORDER BY` compare it.
+    fn push_ordered(&mut self, p: &PropertyDef) {
+        self.push_column(p);
+        if self.dialect == Dialect::Postgres && p.ty == portico_domain::PropertyType::String {
+            self.sql.push_str(" COLLATE \"C\"");
+        }
+    }
+
+    fn push_table(&mut self) {
+        self.dialect
+            .quote_into(&mut self.sql, self.model.storage_name());
+    }
+
+    /// Appends the quoted columns of these properties, comma-separated.
+    fn push_columns<'p>(&mut self, properties: impl IntoIterator<Item = &'p PropertyDef>) {
+        for (i, p) in properties.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.push_column(p);
+        }
     }
 
     fn column(&self, p: &PropertyDef) -> String {
@@ -109,70 +137,92 @@ impl<'a> Builder<'a> {
 
     fn condition(&mut self, c: &Condition) {
         let p = self.property(&c.property);
-        let col = self.column(p);
-        let ordered = self.dialect.ordered_column(&col, &p.ty);
         match &c.op {
-            Op::Eq(Value::Null) | Op::Exists(false) => self.push(&format!("{col} IS NULL")),
-            Op::Neq(Value::Null) | Op::Exists(true) => self.push(&format!("{col} IS NOT NULL")),
-            Op::Eq(v) => self.compare(&col, "=", v, p),
+            Op::Eq(Value::Null) | Op::Exists(false) => {
+                self.push_column(p);
+                self.push(" IS NULL");
+            }
+            Op::Neq(Value::Null) | Op::Exists(true) => {
+                self.push_column(p);
+                self.push(" IS NOT NULL");
+            }
+            Op::Eq(v) => self.compare(p, false, "=", v),
             // Negations also match NULL (the filter reference: "is distinct from").
             Op::Neq(v) => {
                 self.push("(");
-                self.compare(&col, "<>", v, p);
-                self.push(&format!(" OR {col} IS NULL)"));
+                self.compare(p, false, "<>", v);
+                self.or_null(p);
             }
-            Op::Gt(v) => self.compare(&ordered, ">", v, p),
-            Op::Gte(v) => self.compare(&ordered, ">=", v, p),
-            Op::Lt(v) => self.compare(&ordered, "<", v, p),
-            Op::Lte(v) => self.compare(&ordered, "<=", v, p),
+            Op::Gt(v) => self.compare(p, true, ">", v),
+            Op::Gte(v) => self.compare(p, true, ">=", v),
+            Op::Lt(v) => self.compare(p, true, "<", v),
+            Op::Lte(v) => self.compare(p, true, "<=", v),
             Op::Between(lo, hi) => {
                 self.push("(");
-                self.compare(&ordered, ">=", lo, p);
+                self.compare(p, true, ">=", lo);
                 self.push(" AND ");
-                self.compare(&ordered, "<=", hi, p);
+                self.compare(p, true, "<=", hi);
                 self.push(")");
             }
             Op::Inq(items) if items.is_empty() => self.push("1=0"),
             Op::Nin(items) if items.is_empty() => self.push("1=1"),
-            Op::Inq(items) => self.membership(&col, items, p),
+            Op::Inq(items) => self.membership(p, items),
             Op::Nin(items) => {
                 self.push("(NOT (");
-                self.membership(&col, items, p);
-                self.push(&format!(") OR {col} IS NULL)"));
+                self.membership(p, items);
+                self.push(")");
+                self.or_null(p);
             }
-            Op::Like(pattern) => self.like(&col, pattern, false),
-            Op::Ilike(pattern) => self.like(&col, pattern, true),
+            Op::Like(pattern) => self.like(p, pattern, false),
+            Op::Ilike(pattern) => self.like(p, pattern, true),
             Op::Nlike(pattern) | Op::Nilike(pattern) => {
                 self.push("(NOT (");
-                self.like(&col, pattern, matches!(c.op, Op::Nilike(_)));
-                self.push(&format!(") OR {col} IS NULL)"));
+                self.like(p, pattern, matches!(c.op, Op::Nilike(_)));
+                self.push(")");
+                self.or_null(p);
             }
             Op::Regexp(spec) => {
                 let (op, pattern) = match (self.dialect, spec.case_insensitive) {
-                    (Dialect::Postgres, false) => ("~", spec.pattern.clone()),
-                    (Dialect::Postgres, true) => ("~*", spec.pattern.clone()),
-                    (_, false) => ("REGEXP", spec.pattern.clone()),
-                    (_, true) => ("REGEXP", format!("(?i){}", spec.pattern)),
+                    (Dialect::Postgres, false) => (" ~ ", spec.pattern.clone()),
+                    (Dialect::Postgres, true) => (" ~* ", spec.pattern.clone()),
+                    (_, false) => (" REGEXP ", spec.pattern.clone()),
+                    (_, true) => (" REGEXP ", format!("(?i){}", spec.pattern)),
                 };
-                self.push(&format!("{col} {op} "));
+                self.push_column(p);
+                self.push(op);
                 self.bind(Arg::Text(Some(pattern)));
             }
         }
     }
 
-    fn compare(&mut self, column: &str, op: &str, value: &Value, p: &PropertyDef) {
-        self.push(&format!("{column} {op} "));
+    /// ` OR <col> IS NULL)`, closing a negation.
+    fn or_null(&mut self, p: &PropertyDef) {
+        self.push(" OR ");
+        self.push_column(p);
+        self.push(" IS NULL)");
+    }
+
+    fn compare(&mut self, p: &PropertyDef, ordered: bool, op: &str, value: &Value) {
+        if ordered {
+            self.push_ordered(p);
+        } else {
+            self.push_column(p);
+        }
+        self.push(" ");
+        self.push(op);
+        self.push(" ");
         self.bind(Arg::of(value, &p.ty));
     }
 
-    fn membership(&mut self, col: &str, items: &[Value], p: &PropertyDef) {
+    fn membership(&mut self, p: &PropertyDef, items: &[Value]) {
+        self.push_column(p);
         if self.dialect == Dialect::Postgres {
-            self.push(&format!("{col} = ANY("));
+            self.push(" = ANY(");
             self.bind(Arg::list(items, &p.ty));
             self.push(")");
             return;
         }
-        self.push(&format!("{col} IN ("));
+        self.push(" IN (");
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 self.push(", ");
@@ -186,12 +236,14 @@ impl<'a> Builder<'a> {
     /// and on MySQL's binary collation; `ILIKE` / `LOWER() LIKE LOWER()` for case-insensitive;
     /// SQLite (whose `LIKE` ignores ASCII case) uses the REGEXP function, i.e. Rust's `regex`,
     /// exactly as the reference store does.
-    fn like(&mut self, col: &str, pattern: &str, insensitive: bool) {
-        let escape = format!(" ESCAPE '{LIKE_ESCAPE}'");
+    fn like(&mut self, p: &PropertyDef, pattern: &str, insensitive: bool) {
+        const ESCAPE: &str = " ESCAPE '!'";
+        debug_assert_eq!(LIKE_ESCAPE, '!');
         match (self.dialect, insensitive) {
             (Dialect::Sqlite, _) => {
                 let flag = if insensitive { "(?i)" } else { "" };
-                self.push(&format!("{col} REGEXP "));
+                self.push_column(p);
+                self.push(" REGEXP ");
                 self.bind(Arg::Text(Some(format!(
                     "{flag}{}",
                     like::to_regex(pattern)
@@ -199,18 +251,25 @@ impl<'a> Builder<'a> {
                 return;
             }
             (Dialect::Postgres, false) | (Dialect::MySql, false) => {
-                self.push(&format!("{col} LIKE "))
+                self.push_column(p);
+                self.push(" LIKE ");
             }
-            (Dialect::Postgres, true) => self.push(&format!("{col} ILIKE ")),
+            (Dialect::Postgres, true) => {
+                self.push_column(p);
+                self.push(" ILIKE ");
+            }
             (Dialect::MySql, true) => {
-                self.push(&format!("LOWER({col}) LIKE LOWER("));
+                self.push("LOWER(");
+                self.push_column(p);
+                self.push(") LIKE LOWER(");
                 self.bind(Arg::Text(Some(like::to_sql_like(pattern, LIKE_ESCAPE))));
-                self.push(&format!("){escape}"));
+                self.push(")");
+                self.push(ESCAPE);
                 return;
             }
         }
         self.bind(Arg::Text(Some(like::to_sql_like(pattern, LIKE_ESCAPE))));
-        self.push(&escape);
+        self.push(ESCAPE);
     }
 }
 
@@ -226,20 +285,24 @@ pub(crate) fn selected<'m>(model: &'m ModelDef, filter: &Filter) -> Vec<&'m Prop
     }
 }
 
-fn column_list(dialect: Dialect, properties: &[&PropertyDef]) -> String {
-    properties
-        .iter()
-        .map(|p| dialect.quote(p.column()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// `SELECT … FROM … WHERE … ORDER BY … LIMIT … OFFSET …`.
 pub(crate) fn select(dialect: Dialect, model: &ModelDef, filter: &Checked<Filter>) -> Statement {
     let mut b = Builder::new(dialect, model);
-    let columns = column_list(dialect, &selected(model, filter));
-    b.push(&format!("SELECT {columns} FROM {}", b.table()));
-    b.where_clause(&filter.checked_where());
+    b.push("SELECT ");
+    match &filter.fields {
+        Some(Fields::Include(names)) => {
+            b.push_columns(model.properties.iter().filter(|p| names.contains(&p.name)))
+        }
+        _ => b.push_columns(&model.properties),
+    }
+    b.push(" FROM ");
+    b.push_table();
+    if let Some(condition) = &filter.where_
+        && !condition.matches_all()
+    {
+        b.push(" WHERE ");
+        b.condition_tree(condition);
+    }
     if !filter.order.is_empty() {
         b.push(" ORDER BY ");
         for (i, key) in filter.order.iter().enumerate() {
@@ -247,7 +310,7 @@ pub(crate) fn select(dialect: Dialect, model: &ModelDef, filter: &Checked<Filter
                 b.push(", ");
             }
             let p = b.property(&key.property);
-            let col = dialect.ordered_column(&b.column(p), &p.ty);
+            b.push_ordered(p);
             // Nulls first ascending, last descending: MySQL's and SQLite's default, spelled
             // out for PostgreSQL.
             let direction = match (key.direction, dialect) {
@@ -256,7 +319,8 @@ pub(crate) fn select(dialect: Dialect, model: &ModelDef, filter: &Checked<Filter
                 (Direction::Asc, _) => "ASC",
                 (Direction::Desc, _) => "DESC",
             };
-            b.push(&format!("{col} {direction}"));
+            b.push(" ");
+            b.push(direction);
         }
     }
     let limit = filter.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
@@ -284,7 +348,8 @@ pub(crate) fn select(dialect: Dialect, model: &ModelDef, filter: &Checked<Filter
 /// `SELECT COUNT(*) FROM … WHERE …`.
 pub(crate) fn count(dialect: Dialect, model: &ModelDef, condition: &Checked<Where>) -> Statement {
     let mut b = Builder::new(dialect, model);
-    b.push(&format!("SELECT COUNT(*) FROM {}", b.table()));
+    b.push("SELECT COUNT(*) FROM ");
+    b.push_table();
     b.where_clause(condition);
     b.finish()
 }
@@ -359,11 +424,11 @@ pub(crate) fn insert(
         .iter()
         .filter(|p| !(generated_id && p.id))
         .collect();
-    b.push(&format!(
-        "INSERT INTO {} ({}) VALUES (",
-        b.table(),
-        column_list(dialect, &properties)
-    ));
+    b.push("INSERT INTO ");
+    b.push_table();
+    b.push(" (");
+    b.push_columns(properties.iter().copied());
+    b.push(") VALUES (");
     for (i, p) in properties.iter().enumerate() {
         if i > 0 {
             b.push(", ");
@@ -372,7 +437,8 @@ pub(crate) fn insert(
     }
     b.push(")");
     if generated_id && dialect != Dialect::MySql {
-        b.push(&format!(" RETURNING {}", b.column(model.id_property())));
+        b.push(" RETURNING ");
+        b.push_column(model.id_property());
     }
     b.finish()
 }

@@ -31,11 +31,34 @@ impl Dialect {
         }
     }
 
-    /// The `n`-th (1-based) bind placeholder.
-    pub(crate) fn placeholder(self, n: usize) -> String {
+    /// Appends a quoted identifier to `out`, without a temporary string.
+    pub(crate) fn quote_into(self, out: &mut String, ident: &str) {
+        let q = match self {
+            Dialect::MySql => '`',
+            Dialect::Postgres | Dialect::Sqlite => '"',
+        };
+        out.push(q);
+        if ident.contains(q) {
+            for c in ident.chars() {
+                if c == q {
+                    out.push(q);
+                }
+                out.push(c);
+            }
+        } else {
+            out.push_str(ident);
+        }
+        out.push(q);
+    }
+
+    /// Appends the `n`-th (1-based) bind placeholder to `out`.
+    pub(crate) fn placeholder_into(self, out: &mut String, n: usize) {
         match self {
-            Dialect::Postgres => format!("${n}"),
-            Dialect::MySql | Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "${n}");
+            }
+            Dialect::MySql | Dialect::Sqlite => out.push('?'),
         }
     }
 
@@ -86,15 +109,6 @@ impl Dialect {
             Dialect::MySql => "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
             // AUTOINCREMENT: ids are never reused, as on the other backends.
             Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-        }
-    }
-
-    /// A column as compared by `<`, `>` and `ORDER BY`: PostgreSQL strings are compared in the
-    /// "C" collation (code points), whatever the database's default collation is.
-    pub(crate) fn ordered_column(self, column: &str, ty: &PropertyType) -> String {
-        match (self, ty) {
-            (Dialect::Postgres, PropertyType::String) => format!("{column} COLLATE \"C\""),
-            _ => column.to_owned(),
         }
     }
 }

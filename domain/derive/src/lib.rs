@@ -226,6 +226,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let mut properties = Vec::new();
     let mut to_record = Vec::new();
     let mut from_record = Vec::new();
+    let mut from_values = Vec::new();
     let mut field_decls = Vec::new();
     let mut field_inits = Vec::new();
     let mut id_field: Option<(&Ident, &Type, bool)> = None;
@@ -351,6 +352,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         });
         to_record.push(quote!(#d::__private::put_field(&mut record, #api_name, &self.#fident);));
         from_record.push(quote!(#fident: #d::__private::take_field(&mut record, #api_name)?,));
+        from_values.push(quote!(#fident: #d::__private::take_value(values.next(), #api_name)?,));
         let doc = format!("The `{api_name}` property.");
         field_decls.push(quote!(#[doc = #doc] pub #fident: #d::Field<#ident, #value_ty>,));
         field_inits.push(quote!(#fident: #d::Field::new(#api_name),));
@@ -412,6 +414,10 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
             fn from_record(mut record: #d::Record) -> ::core::result::Result<Self, #d::RecordError> {
                 ::core::result::Result::Ok(Self { #(#from_record)* })
+            }
+
+            fn from_values(values: &mut dyn ::core::iter::Iterator<Item = #d::Value>) -> ::core::result::Result<Self, #d::RecordError> {
+                ::core::result::Result::Ok(Self { #(#from_values)* })
             }
         }
 

@@ -186,11 +186,15 @@ impl<'a> Checker<'a> {
 
     /// Resolves a property for use in a filter: `None` (after recording why) when unusable,
     /// `Some(None)` for an unknown name on a free-form model (allowed, but untyped).
-    fn property(&mut self, name: &str, path: &str) -> Option<Option<&'a PropertyDef>> {
+    fn property(
+        &mut self,
+        name: &str,
+        path: &dyn Fn() -> String,
+    ) -> Option<Option<&'a PropertyDef>> {
         match self.model.get(name) {
             Some(p) if p.hidden => {
                 self.errors.push(
-                    path,
+                    &path(),
                     "hiddenProperty",
                     format!(
                         "property '{name}' of {} is hidden and cannot be used in a filter",
@@ -210,7 +214,7 @@ impl<'a> Checker<'a> {
                     .map(|p| p.name.as_str())
                     .collect();
                 self.errors.push(
-                    path,
+                    &path(),
                     "unknownProperty",
                     format!(
                         "unknown property '{name}' of {} (known: {})",
@@ -236,20 +240,23 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
-            Where::And(parts) => self
-                .list(parts, &format!("{path}/and"), depth)
-                .map(Where::And),
-            Where::Or(parts) => self
-                .list(parts, &format!("{path}/or"), depth)
-                .map(Where::Or),
+            Where::And(parts) => self.list(parts, path, "and", depth).map(Where::And),
+            Where::Or(parts) => self.list(parts, path, "or", depth).map(Where::Or),
+            Where::Cond(cond) if self.already_valid(&cond) => Some(Where::Cond(cond)),
             Where::Cond(cond) => self.condition(cond, path).map(Where::Cond),
         }
     }
 
-    fn list(&mut self, parts: Vec<Where>, path: &str, depth: usize) -> Option<Vec<Where>> {
+    fn list(
+        &mut self,
+        parts: Vec<Where>,
+        path: &str,
+        kind: &str,
+        depth: usize,
+    ) -> Option<Vec<Where>> {
         if parts.len() > self.options.limits.max_list_len {
             self.errors.push(
-                path,
+                &format!("{path}/{kind}"),
                 "tooMany",
                 format!("more than {} clauses", self.options.limits.max_list_len),
             );
@@ -258,9 +265,37 @@ impl<'a> Checker<'a> {
         let checked: Vec<Option<Where>> = parts
             .into_iter()
             .enumerate()
-            .map(|(i, w)| self.where_clause(w, &format!("{path}/{i}"), depth + 1))
+            .map(|(i, w)| match w {
+                // Paths are only formatted for what may need an error message.
+                Where::Cond(c) if self.already_valid(&c) => Some(Where::Cond(c)),
+                w => self.where_clause(w, &format!("{path}/{kind}/{i}"), depth + 1),
+            })
             .collect();
         checked.into_iter().collect()
+    }
+
+    /// True for a condition the full check would accept unchanged: a known, visible property
+    /// and values that already have its type (what the typed API builds). Such conditions skip
+    /// the check's path and message formatting.
+    fn already_valid(&self, cond: &Condition) -> bool {
+        let Some(p) = self.model.get(&cond.property) else {
+            return false;
+        };
+        let ty = &p.ty;
+        let typed = |v: &Value| v.is_of(ty);
+        !p.hidden
+            && ty.is_scalar()
+            && match &cond.op {
+                Op::Exists(_) => true,
+                Op::Eq(v) | Op::Neq(v) => v.is_null() || typed(v),
+                Op::Gt(v) | Op::Gte(v) | Op::Lt(v) | Op::Lte(v) => ty.is_ordered() && typed(v),
+                Op::Between(lo, hi) => ty.is_ordered() && typed(lo) && typed(hi),
+                Op::Inq(items) | Op::Nin(items) => {
+                    items.len() <= self.options.limits.max_list_len && items.iter().all(typed)
+                }
+                // Patterns take the full check (capabilities, store-generated ids).
+                Op::Like(_) | Op::Nlike(_) | Op::Ilike(_) | Op::Nilike(_) | Op::Regexp(_) => false,
+            }
     }
 
     fn condition(&mut self, cond: Condition, path: &str) -> Option<Condition> {
@@ -273,7 +308,7 @@ impl<'a> Checker<'a> {
         let path = source
             .as_deref()
             .map_or_else(|| format!("{path}/{property}"), str::to_owned);
-        let prop = self.property(&property, &path)?;
+        let prop = self.property(&property, &|| path.clone())?;
         let op_path = if shorthand {
             path.clone()
         } else {
@@ -378,6 +413,17 @@ impl<'a> Checker<'a> {
                     format!("{name} needs a string property; '{}' is {ty}", prop.name),
                 )
             }
+            // Builder-made patterns are compiled here; JSON ones already were when parsed.
+            Op::Regexp(spec) => match regex::RegexBuilder::new(&spec.pattern)
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(_) => Some(Op::Regexp(spec)),
+                Err(_) => wrong(
+                    self,
+                    format!("invalid regular expression '{}'", spec.pattern),
+                ),
+            },
             other => Some(other),
         }
     }
@@ -437,7 +483,7 @@ impl<'a> Checker<'a> {
         for (i, name) in named.iter().enumerate() {
             // Leaving a hidden property out is harmless; only selecting one is refused.
             if include || self.model.get(name).is_none_or(|p| !p.hidden) {
-                let _ = self.property(name, &format!("/fields/{i}"));
+                let _ = self.property(name, &|| format!("/fields/{i}"));
             }
         }
         let mut selected: Vec<String> = self
@@ -469,10 +515,10 @@ impl<'a> Checker<'a> {
         }
         let mut out: Vec<Order> = Vec::new();
         for (i, key) in order.into_iter().enumerate() {
-            let path = format!("/order/{i}");
+            let path = || format!("/order/{i}");
             if out.iter().any(|o| o.property == key.property) {
                 self.errors.push(
-                    &path,
+                    &path(),
                     "invalid",
                     format!("'{}' is ordered twice", key.property),
                 );
@@ -481,7 +527,7 @@ impl<'a> Checker<'a> {
             match self.property(&key.property, &path) {
                 Some(Some(p)) if !p.ty.is_scalar() => {
                     self.errors.push(
-                        &path,
+                        &path(),
                         "type",
                         format!("cannot order by '{}': it is {}", p.name, p.ty),
                     );
