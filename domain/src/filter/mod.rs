@@ -141,14 +141,9 @@ impl Filter {
         model: &crate::ModelDef,
         options: &CheckOptions,
     ) -> crate::Result<Option<Checked<Filter>>> {
-        let Some(json) = query::param_to_json(query, param).map_err(crate::Error::InvalidFilter)?
-        else {
-            return Ok(None);
-        };
-        let (filter, errors) = json::parse_filter_lenient(&json);
-        merge(errors, filter.check(model, options))
-            .map(Some)
-            .map_err(|e| prefix_error(e, param))
+        query_checked(query, param, |json| {
+            Filter::from_json_checked(json, model, options)
+        })
     }
 
     /// Checks the filter against a model (stage 2).
@@ -181,6 +176,20 @@ fn merge<T>(
         Err(other) if errors.0.is_empty() => Err(other),
         _ => Err(crate::Error::InvalidFilter(errors)),
     }
+}
+
+/// One query parameter, in either encoding, parsed and checked by `checked`; errors name the
+/// parameter in their paths.
+fn query_checked<T>(
+    query: &str,
+    param: &str,
+    checked: impl FnOnce(&serde_json::Value) -> crate::Result<T>,
+) -> crate::Result<Option<T>> {
+    let Some(json) = query::param_to_json(query, param).map_err(crate::Error::InvalidFilter)?
+    else {
+        return Ok(None);
+    };
+    checked(&json).map(Some).map_err(|e| prefix_error(e, param))
 }
 
 fn prefix_error(error: crate::Error, param: &str) -> crate::Error {
@@ -307,14 +316,9 @@ impl Where {
         model: &crate::ModelDef,
         options: &CheckOptions,
     ) -> crate::Result<Option<Checked<Where>>> {
-        let Some(json) = query::param_to_json(query, param).map_err(crate::Error::InvalidFilter)?
-        else {
-            return Ok(None);
-        };
-        let (clause, errors) = json::parse_where_lenient(&json);
-        merge(errors, clause.check(model, options))
-            .map(Some)
-            .map_err(|e| prefix_error(e, param))
+        query_checked(query, param, |json| {
+            Where::from_json_checked(json, model, options)
+        })
     }
 
     /// Checks the clause against a model (stage 2), as [`Filter::check`] does.
