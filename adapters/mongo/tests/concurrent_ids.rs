@@ -16,10 +16,10 @@ const CREATES: usize = 1_000;
 
 #[test]
 fn concurrent_creates_get_distinct_generated_ids() {
-    let Some(server) = support::server("concurrent id test") else {
+    let Some(url) = support::server_url() else {
         return;
     };
-    support::runtime().block_on(concurrent_creates(server.url.clone()));
+    support::runtime().block_on(concurrent_creates(url));
 }
 
 async fn concurrent_creates(url: String) {

@@ -26,10 +26,10 @@ fn model() -> ModelDef {
 
 #[test]
 fn migrate_creates_the_collection_and_indexes_idempotently() {
-    let Some(server) = support::server("migrate test") else {
+    let Some(url) = support::server_url() else {
         return;
     };
-    support::runtime().block_on(migrate_twice(server.url.clone()));
+    support::runtime().block_on(migrate_twice(url));
 }
 
 async fn migrate_twice(url: String) {
@@ -90,10 +90,10 @@ async fn migrate_twice(url: String) {
 
 #[test]
 fn migrate_starts_the_id_counter_after_the_stored_integer_ids() {
-    let Some(server) = support::server("migrate test") else {
+    let Some(url) = support::server_url() else {
         return;
     };
-    support::runtime().block_on(counter_after_stored_ids(server.url.clone()));
+    support::runtime().block_on(counter_after_stored_ids(url));
 }
 
 async fn counter_after_stored_ids(url: String) {

@@ -26,6 +26,7 @@
 //! [`skip`] prints that reason, or fails the test under `PORTICO_REQUIRE_ALL_BACKENDS=1`.
 #![warn(missing_docs)]
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -112,7 +113,8 @@ pub fn skip(reason: &Unavailable) {
     if std::env::var("PORTICO_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1") {
         panic!("a required backend is unavailable: {}", reason.0);
     }
-    eprintln!("skipped: {}", reason.0);
+    // Straight to stderr: libtest captures `eprintln!` of passing tests, hiding the reason.
+    let _ = writeln!(std::io::stderr(), "skipped: {}", reason.0);
 }
 
 /// The URL of a service, resolved once per process.
