@@ -314,3 +314,55 @@ pub fn put_field<T: FieldValue + Clone>(record: &mut Record, name: &str, value: 
         record.insert(name.to_owned(), value);
     }
 }
+
+/// The Rust type of a navigational property (a field declared with a relation attribute):
+/// `Option<Vec<T>>` for to-many relations, `Option<Box<T>>` for to-one ones (boxed, so two
+/// entities can point at each other).
+/// `None` until the relation is included; never written to the store.
+pub trait Navigation: Sized + Default {
+    /// Reads the included related record(s) from a found record's navigational property.
+    ///
+    /// # Errors
+    /// [`RecordError::Type`] when the value is not what the relation holds, or a related
+    /// record does not fit its entity.
+    fn from_related(value: Option<Value>, relation: &str) -> Result<Self, RecordError>;
+}
+
+fn related_entity<T: Entity>(value: Value, relation: &str) -> Result<T, RecordError> {
+    match value {
+        Value::Object(record) => T::from_record(record).map_err(|e| RecordError::Type {
+            property: relation.to_owned(),
+            message: format!("holds a {} that does not fit: {e}", T::definition().name),
+        }),
+        other => Err(RecordError::Type {
+            property: relation.to_owned(),
+            message: format!("must hold related records, got {}", other.kind()),
+        }),
+    }
+}
+
+impl<T: Entity> Navigation for Option<Vec<T>> {
+    fn from_related(value: Option<Value>, relation: &str) -> Result<Self, RecordError> {
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| related_entity(item, relation))
+                .collect::<Result<Vec<T>, _>>()
+                .map(Some),
+            Some(other) => Err(RecordError::Type {
+                property: relation.to_owned(),
+                message: format!("must hold a list of related records, got {}", other.kind()),
+            }),
+        }
+    }
+}
+
+impl<T: Entity> Navigation for Option<Box<T>> {
+    fn from_related(value: Option<Value>, relation: &str) -> Result<Self, RecordError> {
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => related_entity(value, relation).map(|e| Some(Box::new(e))),
+        }
+    }
+}

@@ -33,10 +33,11 @@ pub mod entity;
 pub mod error;
 pub mod filter;
 pub mod model;
+pub mod relation;
 pub mod validation;
 pub mod value;
 
-pub use entity::{Entity, Field, Patch, RecordError};
+pub use entity::{Entity, Field, Navigation, Patch, RecordError};
 pub use error::{BoxError, Error, Result};
 pub use filter::{
     Capabilities, CheckOptions, Checked, Condition, Direction, Fields, Filter, FilterError,
@@ -44,17 +45,18 @@ pub use filter::{
 };
 pub use model::{
     Constraints, DefaultValue, Format, IdStrategy, IndexKind, ModelDef, ModelSettings, PropertyDef,
-    PropertyType, RelationDef, RelationKind,
+    PropertyType,
 };
 /// `#[derive(Entity)]`: see the crate docs.
 pub use portico_derive::Entity;
+pub use relation::{ModelRef, RelationDef, RelationKeys, RelationKind, ThroughDef};
 pub use validation::{ValidationDetail, ValidationErrors, WriteMode};
 pub use value::{FieldValue, Record, TypeMismatch, Value};
 
 /// Items the derive macro's generated code refers to. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::entity::{put_field, take_field, take_value};
+    pub use crate::entity::{Navigation, put_field, take_field, take_value};
     pub use regex::Regex;
     pub use std::sync::OnceLock;
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::relation::RelationDef;
 use crate::value::Value;
 
 /// The type of a property, as JSON schema and LoopBack name it.
@@ -252,36 +253,6 @@ pub enum IdStrategy {
     Client,
 }
 
-/// The kind of a relation (filled in by the relations work; declared here so models have room).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RelationKind {
-    /// One source has many targets holding its key.
-    HasMany,
-    /// The source holds the key of one target.
-    BelongsTo,
-    /// One source has one target holding its key.
-    HasOne,
-    /// Many-to-many through a link model.
-    HasManyThrough,
-    /// The source holds an array of target keys.
-    ReferencesMany,
-}
-
-/// A relation from this model to another.
-#[derive(Debug, Clone)]
-pub struct RelationDef {
-    /// The relation (navigational property) name, e.g. `todos`.
-    pub name: String,
-    /// Its kind.
-    pub kind: RelationKind,
-    /// The target model name.
-    pub target: String,
-    /// The key on the source side.
-    pub key_from: String,
-    /// The key on the target side.
-    pub key_to: String,
-}
-
 /// Model-wide settings.
 #[derive(Debug, Clone)]
 pub struct ModelSettings {
@@ -337,6 +308,40 @@ impl ModelDef {
     pub fn settings(mut self, settings: ModelSettings) -> Self {
         self.settings = settings;
         self
+    }
+
+    /// Adds a relation.
+    pub fn relation(mut self, relation: RelationDef) -> Self {
+        self.relations.push(relation);
+        self
+    }
+
+    /// Looks a relation up by name.
+    pub fn get_relation(&self, name: &str) -> Option<&RelationDef> {
+        self.relations.iter().find(|r| r.name == name)
+    }
+
+    /// Checks every relation against its target models ([`RelationDef::check`]). Separate from
+    /// [`ModelDef::check`], which must not reach other models: a definition is checked while
+    /// it is built, when a target pointing back at it cannot be built yet.
+    ///
+    /// # Errors
+    /// A list of human-readable problems.
+    pub fn check_relations(&self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        for (i, r) in self.relations.iter().enumerate() {
+            if self.relations[..i].iter().any(|q| q.name == r.name) {
+                problems.push(format!("relation {}.{} is declared twice", self.name, r.name));
+            }
+            if let Err(more) = r.check(self) {
+                problems.extend(more);
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// Looks a property up by its API name.
@@ -464,7 +469,8 @@ impl ModelDef {
     }
 
     /// Renders a record as API output: properties in declaration order, absent ones left out,
-    /// hidden ones never included; free-form extras (non-strict models) follow.
+    /// hidden ones never included; then included relations (rendered by their target models);
+    /// free-form extras (non-strict models) follow.
     pub fn to_public_json(&self, record: &crate::Record) -> serde_json::Value {
         let mut out = serde_json::Map::new();
         for p in self.properties.iter().filter(|p| !p.hidden) {
@@ -472,11 +478,27 @@ impl ModelDef {
                 out.insert(p.name.clone(), v.to_json());
             }
         }
+        for r in &self.relations {
+            let target = r.target();
+            let rendered = match record.get(&r.name) {
+                Some(Value::Object(related)) => target.to_public_json(related),
+                Some(Value::Array(items)) => serde_json::Value::Array(
+                    items
+                        .iter()
+                        .filter_map(|item| match item {
+                            Value::Object(related) => Some(target.to_public_json(related)),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            out.insert(r.name.clone(), rendered);
+        }
         if !self.settings.strict {
-            for (k, v) in record
-                .iter()
-                .filter(|(k, v)| self.get(k).is_none() && !v.is_null())
-            {
+            for (k, v) in record.iter().filter(|(k, v)| {
+                self.get(k).is_none() && self.get_relation(k).is_none() && !v.is_null()
+            }) {
                 out.insert(k.clone(), v.to_json());
             }
         }

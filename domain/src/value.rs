@@ -39,6 +39,9 @@ pub enum Value {
     Json(serde_json::Value),
     /// An array of values of one property type.
     Array(Vec<Value>),
+    /// A related record, as inclusion returns it in a navigational property (`todoList` of a
+    /// todo; a has-many relation holds an [`Value::Array`] of these). Never stored.
+    Object(Record),
 }
 
 impl Value {
@@ -74,6 +77,7 @@ impl Value {
             Value::Uuid(_) => "uuid",
             Value::Json(_) => "json",
             Value::Array(_) => "array",
+            Value::Object(_) => "object",
         }
     }
 
@@ -91,6 +95,13 @@ impl Value {
             Value::Uuid(u) => J::String(u.hyphenated().to_string()),
             Value::Json(j) => j.clone(),
             Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
+            Value::Object(record) => J::Object(
+                record
+                    .iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
         }
     }
 
@@ -277,6 +288,7 @@ impl Value {
             Value::Bool(_) => 5,
             Value::Array(_) => 6,
             Value::Json(_) => 7,
+            Value::Object(_) => 8,
         }
     }
 

@@ -46,6 +46,9 @@ impl CrudRepository {
                 problems.join("; ")
             )));
         }
+        if let Err(problems) = model.check_relations() {
+            return Err(Error::Unsupported(problems.join("; ")));
+        }
         let capabilities = store.capabilities().clone();
         if !model.settings.strict && !capabilities.free_form_properties {
             return Err(Error::Unsupported(format!(
@@ -82,7 +85,7 @@ impl CrudRepository {
     }
 
     /// Coerces an id to the id property's type.
-    fn coerce_id(&self, id: Value) -> Result<Value> {
+    pub(crate) fn coerce_id(&self, id: Value) -> Result<Value> {
         let prop = self.model.id_property();
         if id.is_of(&prop.ty) {
             return Ok(id);
@@ -112,6 +115,7 @@ impl CrudRepository {
 
     /// Fills defaults, generates a kit id, validates and normalises a record for create.
     fn prepare_new(&self, mut record: Record) -> Result<Record> {
+        self.refuse_navigational(&record)?;
         apply_defaults(&self.model, &mut record);
         let strategy = self.model.id_strategy();
         let id_name = self.id_name().to_owned();
@@ -154,6 +158,7 @@ impl CrudRepository {
     /// Validates a patch: not empty, valid properties, no id change. Returns it normalised,
     /// without an id equal to `keep_id`.
     fn prepare_patch(&self, mut patch: Record, keep_id: Option<&Value>) -> Result<Record> {
+        self.refuse_navigational(&patch)?;
         if patch.is_empty() {
             return Err(Error::InvalidBody(
                 "Data is required for the patch request".to_owned(),
@@ -178,20 +183,21 @@ impl CrudRepository {
         Ok(normalize(patch))
     }
 
-    fn refuse_include(filter: &Filter) -> Result<()> {
-        if filter.include.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Unsupported(
-                "including related models is not available yet".to_owned(),
-            ))
+    /// Refuses navigational properties in data to write (LoopBack's
+    /// `rejectNavigationalPropertiesInData`).
+    fn refuse_navigational(&self, record: &Record) -> Result<()> {
+        match self.model.relations.iter().find(|r| record.contains_key(&r.name)) {
+            None => Ok(()),
+            Some(r) => Err(Error::InvalidBody(format!(
+                "Navigational properties are not allowed in model data (model \"{}\" property \"{}\"), please remove it.",
+                self.model.name, r.name
+            ))),
         }
     }
 
     /// `find`, each record handed to `sink` as values in the model's property order.
     pub(crate) async fn find_each(&self, filter: Filter, sink: &mut RowSink<'_>) -> Result<()> {
         let checked = filter.check(&self.model, &self.options)?;
-        Self::refuse_include(&checked)?;
         self.store.find_each(&self.model, &checked, sink).await
     }
 
@@ -203,7 +209,6 @@ impl CrudRepository {
         sink: &mut RowSink<'_>,
     ) -> Result<()> {
         let (id, checked) = self.by_id_filter(id, filter)?;
-        Self::refuse_include(&checked)?;
         let mut found = false;
         self.store
             .find_each(&self.model, &checked, &mut |values| {
@@ -238,13 +243,21 @@ impl CrudRepository {
         Ok((id, checked))
     }
 
-    async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
-        if !filter.include.is_empty() {
-            return Err(Error::Unsupported(
-                "including related models is not available yet".to_owned(),
-            ));
+    /// Finds records and resolves the filter's inclusions on them. The keys inclusion relates
+    /// by are selected even when `fields` leaves them out.
+    pub(crate) async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
+        if filter.include.is_empty() {
+            return self.store.find(&self.model, &filter).await;
         }
-        self.store.find(&self.model, &filter).await
+        let mut query = filter.clone();
+        for (name, _) in filter.inclusions() {
+            if let Some(relation) = self.model.get_relation(name) {
+                query = query.selecting(&self.model, &relation.keys(&self.model).source);
+            }
+        }
+        let mut records = self.store.find(&self.model, &query).await?;
+        self.include(&self.model, &mut records, &filter).await?;
+        Ok(records)
     }
 }
 
@@ -369,6 +382,7 @@ impl RecordRepository for CrudRepository {
     }
 
     async fn replace_by_id(&self, id: Value, mut record: Record) -> Result<()> {
+        self.refuse_navigational(&record)?;
         let id = self.coerce_id(id)?;
         let id_name = self.id_name().to_owned();
         if let Some(given) = record.get(&id_name).filter(|v| !v.is_null())
@@ -506,6 +520,11 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
 
     async fn find(&self, filter: Filter) -> Result<Vec<E>> {
         let projected = filter.fields.is_some();
+        if !filter.include.is_empty() {
+            // Related entities arrive as navigational properties of records.
+            let records = self.records.find(filter).await?;
+            return self.entities(records, projected);
+        }
         let mut found = Vec::new();
         self.records
             .find_each(filter, &mut |values| {
@@ -527,6 +546,10 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
 
     async fn find_by_id(&self, id: E::Id, filter: Option<Filter>) -> Result<E> {
         let projected = filter.as_ref().is_some_and(|f| f.fields.is_some());
+        if filter.as_ref().is_some_and(|f| !f.include.is_empty()) {
+            let record = self.records.find_by_id(id.into_value(), filter).await?;
+            return self.entity(record, projected);
+        }
         let mut found = None;
         self.records
             .find_by_id_each(id.into_value(), filter, &mut |values| {

@@ -22,10 +22,12 @@
 #![warn(missing_docs)]
 
 mod crud;
+mod relations;
 mod repository;
 mod store;
 
 pub use crud::{CrudRepository, Repository};
+pub use relations::{BelongsTo, HasMany, HasManyThrough, HasOne, RelatedRecords};
 pub use repository::{EntityRepository, RecordRepository};
 #[cfg(feature = "mock")]
 pub use repository::{MockEntityRepository, MockRecordRepository};

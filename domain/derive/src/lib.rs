@@ -9,10 +9,17 @@
 //! `index`, `description = "…"` (default: the doc comment), `default = <expr>`, `default_now`,
 //! `default_uuid`, `length(min = 1, max = 9)`, `pattern = "^a"`, `minimum = 0`, `maximum = 9`,
 //! `one_of(<expr>, …)`, `format = "email" | "uri"`.
+//!
+//! Relation attributes declare a navigational property instead of a stored one:
+//! `has_many(target = Todo)`, `belongs_to(target = TodoList)`, `has_one(target = Image)`,
+//! `has_many_through(target = Product, through = CategoryProduct)` and
+//! `references_many(target = Account)`, each optionally with `key_from = "…"`, `key_to = "…"`
+//! (and `through_key_from`, `through_key_to`). The field's type is `Option<Vec<T>>` for to-many
+//! relations and `Option<Box<T>>` for to-one ones; it is `None` until the relation is included.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as Tokens};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::parse::Parse;
 use syn::{
     Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathArguments, Type,
@@ -37,8 +44,20 @@ struct ModelAttrs {
     snake_case: bool,
 }
 
+struct RelationAttrs {
+    kind: &'static str,
+    target: Option<Type>,
+    key_from: Option<String>,
+    key_to: Option<String>,
+    through: Option<Type>,
+    through_key_from: Option<String>,
+    through_key_to: Option<String>,
+    span: Span,
+}
+
 #[derive(Default)]
 struct FieldAttrs {
+    relation: Option<RelationAttrs>,
     id: bool,
     generated: bool,
     rename: Option<String>,
@@ -132,6 +151,9 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     }
                     Ok(())
                 })?,
+                "has_many" | "belongs_to" | "has_one" | "has_many_through" | "references_many" => {
+                    attrs.relation = Some(relation_attrs(&meta, &key)?);
+                }
                 "one_of" => {
                     let content;
                     syn::parenthesized!(content in meta.input);
@@ -146,6 +168,60 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
         })?;
     }
     Ok(attrs)
+}
+
+fn relation_attrs(
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    key: &str,
+) -> syn::Result<RelationAttrs> {
+    let mut relation = RelationAttrs {
+        kind: match key {
+            "has_many" => "HasMany",
+            "belongs_to" => "BelongsTo",
+            "has_one" => "HasOne",
+            "has_many_through" => "HasManyThrough",
+            _ => "ReferencesMany",
+        },
+        target: None,
+        key_from: None,
+        key_to: None,
+        through: None,
+        through_key_from: None,
+        through_key_to: None,
+        span: meta.path.get_ident().map_or_else(Span::call_site, Ident::span),
+    };
+    meta.parse_nested_meta(|inner| {
+        let name = inner
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        match name.as_str() {
+            "target" => relation.target = Some(inner.value()?.parse()?),
+            "through" => relation.through = Some(inner.value()?.parse()?),
+            "key_from" => relation.key_from = Some(inner.value()?.parse::<LitStr>()?.value()),
+            "key_to" => relation.key_to = Some(inner.value()?.parse::<LitStr>()?.value()),
+            "through_key_from" => {
+                relation.through_key_from = Some(inner.value()?.parse::<LitStr>()?.value());
+            }
+            "through_key_to" => {
+                relation.through_key_to = Some(inner.value()?.parse::<LitStr>()?.value());
+            }
+            _ => {
+                return Err(inner.error(format!(
+                    "unknown relation attribute `{name}` (target, key_from, key_to, through, through_key_from, through_key_to)"
+                )));
+            }
+        }
+        Ok(())
+    })?;
+    if relation.target.is_none() {
+        return Err(meta.error(format!("{key} needs `target = <Entity type>`")));
+    }
+    if (relation.kind == "HasManyThrough") != relation.through.is_some() {
+        return Err(meta.error("`through = <link Entity type>` goes with has_many_through only"));
+    }
+    Ok(relation)
 }
 
 fn doc_comment(attrs: &[syn::Attribute]) -> Option<String> {
@@ -224,6 +300,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let d = quote!(::portico_domain);
 
     let mut properties = Vec::new();
+    let mut relations = Vec::new();
     let mut to_record = Vec::new();
     let mut from_record = Vec::new();
     let mut from_values = Vec::new();
@@ -245,6 +322,15 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 camel_case(&raw)
             }
         });
+
+        if let Some(relation) = &attrs.relation {
+            relations.push(relation_def(relation, &api_name, &d));
+            from_record.push(quote_spanned! {relation.span=>
+                #fident: <#ty as #d::Navigation>::from_related(record.remove(#api_name), #api_name)?,
+            });
+            from_values.push(quote!(#fident: ::core::default::Default::default(),));
+            continue;
+        }
 
         if attrs.id {
             if id_field.is_some() {
@@ -393,7 +479,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                             storage_name: #table,
                             description: #model_description,
                         },
-                        relations: ::std::vec::Vec::new(),
+                        relations: ::std::vec![#(#relations),*],
                     };
                     if let ::core::result::Result::Err(problems) = definition.check() {
                         panic!("{}: {}", #invalid, problems.join("; "));
@@ -432,6 +518,35 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             #vis const FIELDS: #fields_ident = #fields_ident { #(#field_inits)* };
         }
     })
+}
+
+fn relation_def(relation: &RelationAttrs, name: &str, d: &Tokens) -> Tokens {
+    let kind = format_ident!("{}", relation.kind);
+    let target = relation.target.as_ref().expect("checked when parsed");
+    let key_from = opt_string(&relation.key_from);
+    let key_to = opt_string(&relation.key_to);
+    let through = match &relation.through {
+        Some(link) => {
+            let from = opt_string(&relation.through_key_from);
+            let to = opt_string(&relation.through_key_to);
+            quote!(::core::option::Option::Some(#d::ThroughDef {
+                model: <#link as #d::Entity>::definition,
+                key_from: #from,
+                key_to: #to,
+            }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #d::RelationDef {
+            name: ::std::string::String::from(#name),
+            kind: #d::RelationKind::#kind,
+            target: <#target as #d::Entity>::definition,
+            key_from: #key_from,
+            key_to: #key_to,
+            through: #through,
+        }
+    }
 }
 
 fn opt_string(s: &Option<String>) -> Tokens {

@@ -1,6 +1,6 @@
 //! Stage 2: a parsed filter checked against a model, values coerced, every error collected.
 
-use super::{Checked, Condition, Fields, Filter, FilterErrors, Op, Order, Where};
+use super::{Checked, Condition, Fields, Filter, FilterErrors, Inclusion, Op, Order, Where};
 use crate::Error;
 use crate::model::{ModelDef, PropertyDef, PropertyType};
 use crate::value::Value;
@@ -113,6 +113,17 @@ pub(super) fn check_filter(
     model: &ModelDef,
     options: &CheckOptions,
 ) -> crate::Result<Checked<Filter>> {
+    check_filter_at(filter, model, options, 1)
+}
+
+/// Checks a filter whose `include` scopes nest `depth` levels deep: each scope is checked
+/// against its relation's target model, its problems reported under `/include/<i>/scope`.
+fn check_filter_at(
+    filter: Filter,
+    model: &ModelDef,
+    options: &CheckOptions,
+    depth: usize,
+) -> crate::Result<Checked<Filter>> {
     let mut c = Checker::new(model, options);
     let where_ = filter.where_.and_then(|w| c.where_clause(w, "/where", 1));
     let fields = filter.fields.map(|f| Fields::Include(c.fields(f)));
@@ -121,11 +132,13 @@ pub(super) fn check_filter(
         c.errors
             .push("/limit", "type", "must be a positive integer, got 0");
     }
-    for (i, inclusion) in filter.include.iter().enumerate() {
-        if !model.relations.iter().any(|r| r.name == inclusion.relation) {
+    let mut include = Vec::with_capacity(filter.include.len());
+    for (i, inclusion) in filter.include.into_iter().enumerate() {
+        let at = format!("/include/{i}");
+        let Some(relation) = model.get_relation(&inclusion.relation) else {
             let known: Vec<&str> = model.relations.iter().map(|r| r.name.as_str()).collect();
             c.errors.push(
-                &format!("/include/{i}"),
+                &at,
                 "unknownRelation",
                 format!(
                     "unknown relation '{}' of {} (known: {})",
@@ -134,7 +147,52 @@ pub(super) fn check_filter(
                     list_or_none(&known)
                 ),
             );
+            continue;
+        };
+        if include.iter().any(|done: &Inclusion| done.relation == relation.name) {
+            c.errors.push(
+                &at,
+                "invalid",
+                format!("relation '{}' is included twice", relation.name),
+            );
+            continue;
         }
+        // A checked filter's inclusions always carry a checked scope (the empty filter when
+        // none was given), so resolvers can use it as it is.
+        let scope = match inclusion.scope {
+            Some(_) if depth >= options.limits.max_depth => {
+                c.errors.push(
+                    &format!("{at}/scope"),
+                    "tooDeep",
+                    format!(
+                        "inclusions nest deeper than {} levels",
+                        options.limits.max_depth
+                    ),
+                );
+                None
+            }
+            scope => {
+                let scope = scope.map_or_else(Filter::default, |s| *s);
+                match check_filter_at(scope, relation.target(), options, depth + 1) {
+                    Ok(checked) => Some(Box::new(checked.into_inner())),
+                    Err(Error::InvalidFilter(errors)) => {
+                        c.errors
+                            .0
+                            .extend(errors.prefixed(&format!("include/{i}/scope")).0);
+                        None
+                    }
+                    Err(Error::Unsupported(message)) => {
+                        c.unsupported.push(message);
+                        None
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+        };
+        include.push(Inclusion {
+            relation: inclusion.relation,
+            scope,
+        });
     }
     c.finish(Filter {
         where_,
@@ -142,7 +200,7 @@ pub(super) fn check_filter(
         order,
         limit: filter.limit,
         skip: filter.skip,
-        include: filter.include,
+        include,
     })
 }
 

@@ -512,6 +512,16 @@ pub struct Inclusion {
     pub scope: Option<Box<Filter>>,
 }
 
+impl Inclusion {
+    /// Includes `relation` with a scope filter on the related records.
+    pub fn scoped(relation: impl Into<String>, scope: Filter) -> Self {
+        Inclusion {
+            relation: relation.into(),
+            scope: Some(Box::new(scope)),
+        }
+    }
+}
+
 impl From<&str> for Inclusion {
     fn from(relation: &str) -> Self {
         Inclusion {
@@ -563,6 +573,70 @@ impl Checked<Filter> {
     pub fn with_where(mut self, condition: Checked<Where>) -> Self {
         self.0.where_ = Some(condition.0);
         self
+    }
+
+    /// The inclusions, each with its relation name and its checked scope (the empty filter,
+    /// checked, when none was given).
+    pub fn inclusions(&self) -> impl Iterator<Item = (&str, Checked<Filter>)> + '_ {
+        self.0.include.iter().map(|inclusion| {
+            let scope = inclusion.scope.as_deref().cloned().unwrap_or_default();
+            (inclusion.relation.as_str(), Checked(scope))
+        })
+    }
+
+    /// The query of one batched inclusion: this (checked) scope restricted to records whose
+    /// `key` is one of `values`, with `key` selected, without paging (which the caller applies
+    /// per parent) and without nested inclusions (which the caller resolves level by level).
+    /// `key` must be a property of the filter's model and `values` of its type — as the keys
+    /// of a checked relation are.
+    pub fn batch(&self, model: &crate::ModelDef, key: &str, values: Vec<Value>) -> Checked<Filter> {
+        let restriction = Where::Cond(Condition {
+            property: key.to_owned(),
+            op: Op::Inq(values),
+            source: None,
+            shorthand: false,
+        });
+        let where_ = match self.0.where_.clone() {
+            None => restriction,
+            Some(Where::And(mut parts)) => {
+                parts.insert(0, restriction);
+                Where::And(parts)
+            }
+            Some(other) => Where::And(vec![restriction, other]),
+        };
+        let fields = self.0.fields.clone().map(|f| select(f, model, key));
+        Checked(Filter {
+            where_: Some(where_),
+            fields,
+            order: self.0.order.clone(),
+            limit: None,
+            skip: None,
+            include: Vec::new(),
+        })
+    }
+
+    /// This filter with `key` added to its selection (when it selects), so inclusion can
+    /// relate records by it.
+    pub fn selecting(mut self, model: &crate::ModelDef, key: &str) -> Self {
+        self.0.fields = self.0.fields.take().map(|f| select(f, model, key));
+        self
+    }
+}
+
+/// A checked selection with `key` added, kept in the model's property order.
+fn select(fields: Fields, model: &crate::ModelDef, key: &str) -> Fields {
+    match fields {
+        Fields::Include(names) if !names.iter().any(|n| n == key) => {
+            let mut selected: Vec<String> = model
+                .properties
+                .iter()
+                .filter(|p| p.name == key || names.contains(&p.name))
+                .map(|p| p.name.clone())
+                .collect();
+            selected.extend(names.into_iter().filter(|n| model.get(n).is_none()));
+            Fields::Include(selected)
+        }
+        other => other,
     }
 }
 

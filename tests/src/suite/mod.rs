@@ -3,6 +3,7 @@
 mod crud;
 mod object_ids;
 mod query;
+mod relations;
 mod values;
 mod where_ops;
 
@@ -13,5 +14,6 @@ pub(crate) fn all() -> Vec<crate::Case> {
     all.extend(values::cases());
     all.extend(where_ops::cases());
     all.extend(query::cases());
+    all.extend(relations::cases());
     all
 }
