@@ -56,6 +56,30 @@ pub enum Error {
     /// Any other backend failure; the cause is kept as the source for logs.
     #[error("the data source failed")]
     Backend(#[source] BoxError),
+    /// The transaction (or statement) lost to a concurrent one: a serialization failure, a
+    /// deadlock, a write conflict or a busy database. Nothing of it was applied; running the
+    /// whole transaction again may succeed ([`Error::is_retryable`]). The driver error is kept
+    /// as the source for logs.
+    #[error("the operation conflicted with a concurrent transaction; retry it")]
+    TransactionConflict(#[source] BoxError),
+    /// The transaction can no longer be used: it was committed, rolled back, timed out (and was
+    /// rolled back) or aborted by the backend after an error. The message says which.
+    #[error("{0}")]
+    TransactionClosed(String),
+    /// A write carried a version of the entity that is no longer the stored one (optimistic
+    /// concurrency, see [`crate::PropertyDef::version`]): it changed nothing. Read the entity
+    /// again and retry with its current version.
+    #[error("{entity} with id {id} is at version {actual}, not {expected}")]
+    StaleVersion {
+        /// The model name.
+        entity: String,
+        /// The id, rendered as JSON.
+        id: String,
+        /// The version the write expected.
+        expected: i64,
+        /// The stored version.
+        actual: i64,
+    },
 }
 
 impl Error {
@@ -77,6 +101,17 @@ impl Error {
         Error::Unavailable(source.into())
     }
 
+    /// Builds [`Error::TransactionConflict`] from any error.
+    pub fn transaction_conflict(source: impl Into<BoxError>) -> Self {
+        Error::TransactionConflict(source.into())
+    }
+
+    /// True when running the same work again (the whole transaction, for an error inside one)
+    /// may succeed: today only [`Error::TransactionConflict`].
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::TransactionConflict(_))
+    }
+
     /// A stable machine-readable code, LoopBack's where it has one.
     pub fn code(&self) -> &'static str {
         match self {
@@ -88,6 +123,9 @@ impl Error {
             Error::Unsupported(_) => "NOT_IMPLEMENTED",
             Error::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Error::Backend(_) => "INTERNAL_SERVER_ERROR",
+            Error::TransactionConflict(_) => "TRANSACTION_CONFLICT",
+            Error::TransactionClosed(_) => "TRANSACTION_CLOSED",
+            Error::StaleVersion { .. } => "STALE_VERSION",
         }
     }
 }
@@ -116,3 +154,20 @@ impl fmt::Display for Message {
 }
 
 impl std::error::Error for Message {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_transaction_conflict_is_retryable() {
+        let conflict = Error::transaction_conflict(Message("40001 could not serialize".into()));
+        assert!(conflict.is_retryable());
+        assert_eq!(conflict.code(), "TRANSACTION_CONFLICT");
+        assert!(!conflict.to_string().contains("40001"), "the cause stays in the source");
+        let closed = Error::TransactionClosed("the transaction was already committed".into());
+        assert!(!closed.is_retryable());
+        assert_eq!(closed.code(), "TRANSACTION_CLOSED");
+        assert!(!Error::unavailable(Message("down".into())).is_retryable());
+    }
+}

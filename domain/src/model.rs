@@ -164,6 +164,10 @@ pub struct PropertyDef {
     pub storage_name: Option<String>,
     /// Value constraints.
     pub constraints: Constraints,
+    /// The optimistic-concurrency version (an integer, one per model): set to 1 on create,
+    /// incremented by every write through the repository; a write expecting another version
+    /// fails with [`crate::Error::StaleVersion`] and changes nothing.
+    pub version: bool,
 }
 
 impl PropertyDef {
@@ -181,6 +185,7 @@ impl PropertyDef {
             description: None,
             storage_name: None,
             constraints: Constraints::default(),
+            version: false,
         }
     }
 
@@ -193,6 +198,13 @@ impl PropertyDef {
     /// Marks the property as the id.
     pub fn id(mut self) -> Self {
         self.id = true;
+        self
+    }
+
+    /// Marks the property as the model's optimistic-concurrency version (see
+    /// [`PropertyDef::version`]).
+    pub fn version(mut self) -> Self {
+        self.version = true;
         self
     }
 
@@ -371,6 +383,11 @@ impl ModelDef {
         }
     }
 
+    /// The optimistic-concurrency version property, if the model has one.
+    pub fn version_property(&self) -> Option<&PropertyDef> {
+        self.properties.iter().find(|p| p.version)
+    }
+
     /// The table or collection name.
     pub fn storage_name(&self) -> &str {
         self.settings.storage_name.as_deref().unwrap_or(&self.name)
@@ -410,6 +427,18 @@ impl ModelDef {
                 problems.push(format!(
                     "id {}.{} must be a string, integer or uuid",
                     self.name, id.name
+                ));
+            }
+        }
+        let versions: Vec<_> = self.properties.iter().filter(|p| p.version).collect();
+        if versions.len() > 1 {
+            problems.push(format!("model {} has more than one version property", self.name));
+        }
+        for v in versions {
+            if v.ty != PropertyType::Integer || v.id {
+                problems.push(format!(
+                    "version {}.{} must be an integer property other than the id",
+                    self.name, v.name
                 ));
             }
         }

@@ -141,6 +141,9 @@ impl CrudRepository {
         if strategy == IdStrategy::KitUuid {
             record.insert(id_name, Value::Uuid(uuid::Uuid::new_v4()));
         }
+        if let Some(version) = self.model.version_property() {
+            record.insert(version.name.clone(), Value::Int(1));
+        }
         Ok(normalize(record))
     }
 
@@ -193,6 +196,146 @@ impl CrudRepository {
                 self.model.name, r.name
             ))),
         }
+    }
+
+    /// The version a write carries (the version property's value in its data), taken out of
+    /// the data: the version the caller expects the stored record to be at.
+    fn expected_version(&self, data: &mut Record) -> Result<Option<i64>> {
+        let Some(version) = self.model.version_property() else {
+            return Ok(None);
+        };
+        match data.remove(&version.name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Int(v)) => Ok(Some(v)),
+            Some(other) => Err(Error::InvalidBody(format!(
+                "{} must be an integer version, got {}",
+                version.name,
+                other.kind()
+            ))),
+        }
+    }
+
+    /// The stored version of the record with this id (0 for a record stored before the model
+    /// had a version), or `NotFound`.
+    async fn stored_version(&self, id: &Value, version_name: &str) -> Result<i64> {
+        let filter = Filter::default()
+            .fields([self.id_name(), version_name])
+            .check(&self.model, &self.options)?
+            .with_where(self.where_id(id)?);
+        let found = self.store.find(&self.model, &filter).await?;
+        let record = found
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(&self.model.name, id))?;
+        Ok(match record.get(version_name) {
+            Some(Value::Int(v)) => *v,
+            _ => 0,
+        })
+    }
+
+    /// The clause matching the record with this id at this stored version.
+    fn where_id_at(&self, id: &Value, version_name: &str, version: i64) -> Result<Checked<Where>> {
+        let at = if version == 0 {
+            Where::cond(version_name, portico_domain::Op::Eq(Value::Null))
+        } else {
+            Where::cond(version_name, portico_domain::Op::Eq(Value::Int(version)))
+        };
+        Where::all([
+            Where::cond(self.id_name(), portico_domain::Op::Eq(id.clone())),
+            at,
+        ])
+        .check(&self.model, &self.options)
+    }
+
+    /// Writes `patch` to the record with this id as a compare-and-set on its version: at
+    /// `expected` when given (else at whatever version it is, retrying when a concurrent write
+    /// gets in between), setting the next version.
+    async fn write_versioned(
+        &self,
+        id: &Value,
+        version_name: &str,
+        expected: Option<i64>,
+        mut patch: Record,
+    ) -> Result<()> {
+        loop {
+            let current = self.stored_version(id, version_name).await?;
+            if let Some(expected) = expected
+                && expected != current
+            {
+                return Err(self.stale(id, expected, current));
+            }
+            patch.insert(version_name.to_owned(), Value::Int(current + 1));
+            let condition = self.where_id_at(id, version_name, current)?;
+            if self.store.update(&self.model, &patch, &condition).await? > 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    fn stale(&self, id: &Value, expected: i64, actual: i64) -> Error {
+        Error::StaleVersion {
+            entity: self.model.name.clone(),
+            id: id.to_json().to_string(),
+            expected,
+            actual,
+        }
+    }
+
+    async fn delete_at_version(&self, id: Value, version: i64) -> Result<()> {
+        let id = self.coerce_id(id)?;
+        let version_name = self
+            .model
+            .version_property()
+            .map(|p| p.name.clone())
+            .ok_or_else(|| {
+                Error::Unsupported(format!("{} has no version property", self.model.name))
+            })?;
+        let condition = self.where_id_at(&id, &version_name, version)?;
+        if self.store.delete(&self.model, &condition).await? > 0 {
+            return Ok(());
+        }
+        let actual = self.stored_version(&id, &version_name).await?;
+        Err(self.stale(&id, version, actual))
+    }
+
+    /// `update_all` of a versioned model: each matching record is written by a compare-and-set
+    /// on its version (so each gets its own next version); a record changed concurrently is
+    /// read again and written if it still matches.
+    async fn update_all_versioned(
+        &self,
+        version_name: &str,
+        patch: Record,
+        condition: Option<Where>,
+    ) -> Result<u64> {
+        let condition = condition.unwrap_or_else(|| Where::And(Vec::new()));
+        let id_name = self.id_name().to_owned();
+        let matching = Filter::default()
+            .where_(condition.clone())
+            .fields([id_name.as_str(), version_name])
+            .check(&self.model, &self.options)?;
+        let mut pending = self.store.find(&self.model, &matching).await?;
+        let mut written = 0;
+        while let Some(mut record) = pending.pop() {
+            let id = record.remove(&id_name).unwrap_or(Value::Null);
+            let current = match record.get(version_name) {
+                Some(Value::Int(v)) => *v,
+                _ => 0,
+            };
+            let mut next = patch.clone();
+            next.insert(version_name.to_owned(), Value::Int(current + 1));
+            let at = self.where_id_at(&id, version_name, current)?.into_inner();
+            let guarded = Where::all([at, condition.clone()]).check(&self.model, &self.options)?;
+            if self.store.update(&self.model, &next, &guarded).await? > 0 {
+                written += 1;
+                continue;
+            }
+            // Changed in between: take it again if it still matches.
+            let again = matching
+                .clone()
+                .with_where(Where::all([Where::cond(&id_name, portico_domain::Op::Eq(id)), condition.clone()]).check(&self.model, &self.options)?);
+            pending.extend(self.store.find(&self.model, &again).await?);
+        }
+        Ok(written)
     }
 
     /// `find`, each record handed to `sink` as values in the model's property order.
@@ -360,8 +503,19 @@ impl RecordRepository for CrudRepository {
         Ok(self.store.count(&self.model, &self.where_id(&id)?).await? > 0)
     }
 
-    async fn update_by_id(&self, id: Value, patch: Record) -> Result<()> {
+    async fn update_by_id(&self, id: Value, mut patch: Record) -> Result<()> {
         let id = self.coerce_id(id)?;
+        if let Some(version) = self.model.version_property() {
+            let expected = self.expected_version(&mut patch)?;
+            let patch = if patch.is_empty() && expected.is_some() {
+                patch // only the version: a touch that still counts as a write
+            } else {
+                self.prepare_patch(patch, Some(&id))?
+            };
+            return self
+                .write_versioned(&id, &version.name, expected, patch)
+                .await;
+        }
         let patch = self.prepare_patch(patch, Some(&id))?;
         let condition = self.where_id(&id)?;
         let matched = if patch.is_empty() {
@@ -375,7 +529,17 @@ impl RecordRepository for CrudRepository {
         Ok(())
     }
 
-    async fn update_all(&self, patch: Record, condition: Option<Where>) -> Result<u64> {
+    async fn update_all(&self, mut patch: Record, condition: Option<Where>) -> Result<u64> {
+        if let Some(version) = self.model.version_property() {
+            if self.expected_version(&mut patch)?.is_some() {
+                return Err(Error::InvalidBody(format!(
+                    "{} is the version; it can only be given when updating one entity by id",
+                    version.name
+                )));
+            }
+            let patch = self.prepare_patch(patch, None)?;
+            return self.update_all_versioned(&version.name, patch, condition).await;
+        }
         let patch = self.prepare_patch(patch, None)?;
         let checked = self.check_where(condition)?;
         self.store.update(&self.model, &patch, &checked).await
@@ -384,6 +548,7 @@ impl RecordRepository for CrudRepository {
     async fn replace_by_id(&self, id: Value, mut record: Record) -> Result<()> {
         self.refuse_navigational(&record)?;
         let id = self.coerce_id(id)?;
+        let expected = self.expected_version(&mut record)?;
         let id_name = self.id_name().to_owned();
         if let Some(given) = record.get(&id_name).filter(|v| !v.is_null())
             && !given
@@ -398,6 +563,18 @@ impl RecordRepository for CrudRepository {
         self.model
             .validate(&record, WriteMode::Replace)
             .map_err(Error::Validation)?;
+        if let Some(version) = self.model.version_property() {
+            // A replace is a patch of every property (absent ones cleared), so it can be a
+            // compare-and-set on the version like any other write.
+            let mut all = normalize(record);
+            all.remove(self.id_name());
+            for p in self.model.properties.iter().filter(|p| !p.id && !p.version) {
+                all.entry(p.name.clone()).or_insert(Value::Null);
+            }
+            return self
+                .write_versioned(&id, &version.name, expected, all)
+                .await;
+        }
         if !self
             .store
             .replace(&self.model, &id, &normalize(record))
@@ -419,6 +596,10 @@ impl RecordRepository for CrudRepository {
     async fn delete_all(&self, condition: Option<Where>) -> Result<u64> {
         let checked = self.check_where(condition)?;
         self.store.delete(&self.model, &checked).await
+    }
+
+    async fn delete_by_id_at_version(&self, id: Value, version: i64) -> Result<()> {
+        self.delete_at_version(id, version).await
     }
 }
 

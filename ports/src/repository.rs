@@ -201,4 +201,20 @@ pub trait RecordRepository: Send + Sync {
     /// # Errors
     /// As [`EntityRepository::delete_all`].
     async fn delete_all(&self, condition: Option<Where>) -> Result<u64>;
+
+    /// Deletes the record with this id if it is at `version` (optimistic concurrency; see
+    /// [`PropertyDef::version`](portico_domain::PropertyDef::version)). Writes that carry the
+    /// version property in their data (`update_by_id`, `replace_by_id`) check it the same way.
+    ///
+    /// # Errors
+    /// MUST return `StaleVersion` when the record is at another version (deleting nothing),
+    /// `NotFound` when no record has this id, `Unsupported` when the model has no version
+    /// property (the default).
+    async fn delete_by_id_at_version(&self, id: Value, version: i64) -> Result<()> {
+        let _ = (id, version);
+        Err(portico_domain::Error::Unsupported(format!(
+            "{} has no version property",
+            self.model().name
+        )))
+    }
 }

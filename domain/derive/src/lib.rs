@@ -5,7 +5,7 @@
 //! `table = "todos"` (storage name), `strict = false` (free-form), `description = "…"`,
 //! `rename_all = "camelCase" | "snake_case"` (property names; default camelCase, as LoopBack).
 //!
-//! Field attributes: `id`, `generated`, `rename = "x"`, `column = "x"`, `hidden`, `unique`,
+//! Field attributes: `id`, `generated`, `version` (optimistic concurrency, on an integer), `rename = "x"`, `column = "x"`, `hidden`, `unique`,
 //! `index`, `description = "…"` (default: the doc comment), `default = <expr>`, `default_now`,
 //! `default_uuid`, `length(min = 1, max = 9)`, `pattern = "^a"`, `minimum = 0`, `maximum = 9`,
 //! `one_of(<expr>, …)`, `format = "email" | "uri"`.
@@ -58,6 +58,7 @@ struct RelationAttrs {
 #[derive(Default)]
 struct FieldAttrs {
     relation: Option<RelationAttrs>,
+    version: bool,
     id: bool,
     generated: bool,
     rename: Option<String>,
@@ -127,6 +128,7 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 .unwrap_or_default();
             match key.as_str() {
                 "id" => attrs.id = true,
+                "version" => attrs.version = true,
                 "generated" => attrs.generated = true,
                 "hidden" => attrs.hidden = true,
                 "unique" => attrs.unique = true,
@@ -357,6 +359,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let id = attrs.id;
         let generated = attrs.generated;
         let hidden = attrs.hidden;
+        let version = attrs.version;
         let index = if attrs.unique {
             quote!(#d::IndexKind::Unique)
         } else if attrs.index {
@@ -417,7 +420,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             #d::PropertyDef {
                 name: ::std::string::String::from(#api_name),
                 ty: <#value_ty as #d::FieldValue>::property_type(),
-                required: !<#ty as #d::FieldValue>::is_optional() && !#generated && !#has_default,
+                required: !<#ty as #d::FieldValue>::is_optional() && !#generated && !#has_default && !#version,
                 id: #id,
                 generated: #generated,
                 default: #default,
@@ -425,6 +428,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 index: #index,
                 description: #description,
                 storage_name: #storage_name,
+                version: #version,
                 constraints: #d::Constraints {
                     min_length: #min_length,
                     max_length: #max_length,

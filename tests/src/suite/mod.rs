@@ -4,7 +4,9 @@ mod crud;
 mod object_ids;
 mod query;
 mod relations;
+mod transactions;
 mod values;
+mod versions;
 mod where_ops;
 
 pub(crate) fn all() -> Vec<crate::Case> {
@@ -15,5 +17,7 @@ pub(crate) fn all() -> Vec<crate::Case> {
     all.extend(where_ops::cases());
     all.extend(query::cases());
     all.extend(relations::cases());
+    all.extend(transactions::cases());
+    all.extend(versions::cases());
     all
 }
