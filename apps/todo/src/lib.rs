@@ -3,7 +3,8 @@
 //!
 //! - [`Todo`]: LoopBack's Todo model.
 //! - [`Config`]: the environment (`HOST`, `PORT`, `DATABASE_URL`…).
-//! - [`open_store`]: the backend chosen by `DATABASE_URL`, connected and migrated.
+//! - [`open_store`] / [`open_store_with`]: the backend chosen by `DATABASE_URL`, connected (with
+//!   [`DatabaseSettings`]) and migrated.
 //! - [`endpoint`]: the route tree — `/todos` (LoopBack's eight CRUD routes), `/ping`,
 //!   `/openapi.json`, `/openapi.yaml`, `/explorer`.
 //! - [`serve`]: the server on a bound listener, until a shutdown signal.
@@ -71,6 +72,8 @@ pub struct Config {
     /// `DATABASE_URL`: `sqlite://file.db` (default `sqlite://todo.db`), `sqlite::memory:`,
     /// `postgres://…`, `mysql://…` (also MariaDB), `mongodb://…/db`, or `memory:`.
     pub database_url: String,
+    /// How the app uses the database's connections.
+    pub database: DatabaseSettings,
     /// The HTTP settings.
     pub http: HttpSettings,
     /// `LOG_FORMAT`: `text` (default) or `json`.
@@ -100,6 +103,20 @@ impl Default for HttpSettings {
             read_only: false,
         }
     }
+}
+
+/// How the app uses the database's connections. `None` leaves a setting to the backend's
+/// default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// `DATABASE_ACQUIRE_TIMEOUT_MS`: how long a request waits for a usable connection before
+    /// it is answered 503 — the SQL pool's acquire timeout (default 5 s), MongoDB's server
+    /// selection timeout (default the connection string's `serverSelectionTimeoutMS`, else
+    /// 5 s). It bounds how long a request takes while the database is down.
+    pub acquire_timeout: Option<Duration>,
+    /// `DATABASE_MAX_CONNECTIONS`: the size of the SQL connection pool (default 10; ignored by
+    /// MongoDB, memory, and SQLite in memory).
+    pub max_connections: Option<u32>,
 }
 
 /// A setting that cannot be used.
@@ -178,11 +195,27 @@ impl Config {
                 });
             }
         };
+        let positive = |variable: &'static str| -> Result<Option<u64>, ConfigError> {
+            match parse_number(variable, lookup(variable), 0u64)? {
+                0 if non_empty(variable).is_none() => Ok(None),
+                0 => Err(ConfigError {
+                    variable,
+                    message: "expected a positive integer, got 0".to_owned(),
+                }),
+                n => Ok(Some(n)),
+            }
+        };
+        let database = DatabaseSettings {
+            acquire_timeout: positive("DATABASE_ACQUIRE_TIMEOUT_MS")?.map(Duration::from_millis),
+            max_connections: positive("DATABASE_MAX_CONNECTIONS")?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+        };
         Ok(Config {
             host: non_empty("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: parse_number("PORT", lookup("PORT"), DEFAULT_PORT)?,
             database_url: non_empty("DATABASE_URL")
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            database,
             http: HttpSettings {
                 cors,
                 max_page_size: parse_number(
@@ -243,20 +276,60 @@ fn mongo_url_lacks_database(url: &str) -> bool {
         .is_none_or(|(_, database)| database.is_empty())
 }
 
+/// Connects to the backend `database_url` names with the default [`DatabaseSettings`] and
+/// migrates the Todo model. See [`open_store_with`].
+///
+/// # Errors
+/// As [`open_store_with`].
+pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, Error> {
+    open_store_with(database_url, &DatabaseSettings::default()).await
+}
+
 /// Connects to the backend `database_url` names and migrates the Todo model (creating the
 /// SQLite file, tables, collections and indexes as needed; never dropping anything). A
-/// `mongodb://` URL without a database uses `todo`.
+/// `mongodb://` URL without a database uses `todo`. `settings` size the SQL pool and bound how
+/// long a request waits for the database (the SQL acquire timeout, MongoDB's server selection).
 ///
 /// # Errors
 /// [`ConfigError`] for an unknown scheme (as `Error::Unsupported`), or what connecting and
 /// migrating return: `Unavailable` when the server cannot be reached.
-pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, Error> {
+pub async fn open_store_with(
+    database_url: &str,
+    settings: &DatabaseSettings,
+) -> Result<Arc<dyn Store>, Error> {
+    let store = connect_with(database_url, settings).await?;
+    store.migrate(Todo::definition()).await?;
+    Ok(store)
+}
+
+/// Connects to the backend `database_url` names, as [`open_store_with`], without migrating any
+/// model: for apps that compose the same backends with models of their own (the SQLite file is
+/// still created when missing).
+///
+/// # Errors
+/// As [`open_store_with`], migration aside.
+pub async fn connect_with(
+    database_url: &str,
+    settings: &DatabaseSettings,
+) -> Result<Arc<dyn Store>, Error> {
     let backend = Backend::of(database_url).map_err(|e| Error::Unsupported(e.to_string()))?;
     let store: Arc<dyn Store> = match backend {
         Backend::Memory => Arc::new(portico_memory::MemoryStore::new()),
-        Backend::Sql => Arc::new(portico_sql::SqlStore::connect(database_url).await?),
+        Backend::Sql => {
+            let mut options = portico_sql::SqlOptions::default();
+            if let Some(n) = settings.max_connections {
+                options = options.max_connections(n);
+            }
+            if let Some(timeout) = settings.acquire_timeout {
+                options = options.acquire_timeout(timeout);
+            }
+            Arc::new(portico_sql::SqlStore::connect_with(database_url, options).await?)
+        }
         Backend::Mongo => {
             let mut config = portico_mongo::MongoConfig::new(database_url);
+            if let Some(timeout) = settings.acquire_timeout {
+                config = config.server_selection_timeout(timeout);
+            }
             if mongo_url_lacks_database(database_url) {
                 config = config.database("todo");
             }
@@ -265,12 +338,11 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>, Error> {
             Arc::new(store)
         }
     };
-    store.migrate(Todo::definition()).await?;
     Ok(store)
 }
 
 /// The OpenAPI path item of `/ping`, as LoopBack's `PingController` documents it.
-fn ping_path_item() -> Json {
+pub fn ping_path_item() -> Json {
     json!({"get": {
         "x-controller-name": "PingController",
         "x-operation-name": "ping",
@@ -298,7 +370,7 @@ fn ping_path_item() -> Json {
 
 /// `GET /ping`: LoopBack's ping response — a greeting, the date, the URL and the request
 /// headers.
-async fn ping(req: Request) -> Response {
+pub async fn ping(req: Request) -> Response {
     let headers: Map<String, Json> = req
         .headers()
         .iter()
@@ -461,6 +533,7 @@ mod tests {
         assert_eq!(c.host, "127.0.0.1");
         assert_eq!(c.database_url, "sqlite://todo.db");
         assert_eq!(c.http, HttpSettings::default());
+        assert_eq!(c.database, DatabaseSettings::default());
         assert_eq!(c.log_format, LogFormat::Text);
     }
 
@@ -473,9 +546,18 @@ mod tests {
             ("MAX_PAGE_SIZE", "50"),
             ("READ_ONLY", "true"),
             ("LOG_FORMAT", "json"),
+            ("DATABASE_ACQUIRE_TIMEOUT_MS", "1500"),
+            ("DATABASE_MAX_CONNECTIONS", "3"),
         ])
         .unwrap();
         assert_eq!(c.port, 8080);
+        assert_eq!(
+            c.database,
+            DatabaseSettings {
+                acquire_timeout: Some(Duration::from_millis(1500)),
+                max_connections: Some(3),
+            }
+        );
         assert_eq!(
             c.http.cors,
             CorsPolicy::Origins(vec!["https://a.example".into(), "https://b.example".into()])
@@ -488,6 +570,11 @@ mod tests {
             config(&[("READ_ONLY", "maybe")]).unwrap_err().variable,
             "READ_ONLY"
         );
+        for variable in ["DATABASE_ACQUIRE_TIMEOUT_MS", "DATABASE_MAX_CONNECTIONS"] {
+            for bad in ["0", "-1", "soon"] {
+                assert_eq!(config(&[(variable, bad)]).unwrap_err().variable, variable);
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use portico_todo::{
-    Config, bind, endpoint, init_logs, open_store, redact_url, serve, shutdown_signal,
+    Config, bind, endpoint, init_logs, open_store_with, redact_url, serve, shutdown_signal,
 };
 
 #[tokio::main]
@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
     };
     init_logs(config.log_format);
     let database = redact_url(&config.database_url);
-    let store = match open_store(&config.database_url).await {
+    let store = match open_store_with(&config.database_url, &config.database).await {
         Ok(store) => store,
         Err(e) => {
             let error = portico_domain::error::error_chain(&e);
