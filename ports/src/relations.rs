@@ -18,9 +18,23 @@ use crate::store::Store;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// The lookup key of a relating value: values of one key type render distinctly.
-fn lookup_key(value: &Value) -> String {
-    value.to_string()
+/// The lookup key of a relating value. Keys are ids (integers, strings, UUIDs), compared
+/// without rendering them; anything else falls back to its JSON text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum LookupKey {
+    Int(i64),
+    String(String),
+    Uuid(uuid::Uuid),
+    Other(String),
+}
+
+fn lookup_key(value: &Value) -> LookupKey {
+    match value {
+        Value::Int(i) => LookupKey::Int(*i),
+        Value::String(s) => LookupKey::String(s.clone()),
+        Value::Uuid(u) => LookupKey::Uuid(*u),
+        other => LookupKey::Other(other.to_string()),
+    }
 }
 
 /// The distinct non-null values, in first-seen order.
@@ -109,7 +123,7 @@ impl CrudRepository {
                 let link_scope = Filter::default().check(link, self.check_options())?;
                 let links =
                     find_batched(store, link, &link_scope, link_from, source_values, chunk).await?;
-                let mut links_of: HashMap<String, Vec<Value>> = HashMap::new();
+                let mut links_of: HashMap<LookupKey, Vec<Value>> = HashMap::new();
                 for mut l in links {
                     let from = l.remove(link_from).unwrap_or(Value::Null);
                     let to = l.remove(link_to).unwrap_or(Value::Null);
@@ -129,7 +143,7 @@ impl CrudRepository {
         };
 
         // Which found records (by position) each source record gets, in the scope's order.
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_key: HashMap<LookupKey, Vec<usize>> = HashMap::new();
         for (i, r) in found.iter().enumerate() {
             if let Some(v) = r.get(&keys.target) {
                 by_key.entry(lookup_key(v)).or_default().push(i);
@@ -139,7 +153,7 @@ impl CrudRepository {
         let picks: Vec<Vec<usize>> = wanted
             .iter()
             .map(|values| {
-                let related_keys: Vec<String> = match &links_of {
+                let related_keys: Vec<LookupKey> = match &links_of {
                     Some(links_of) => values
                         .iter()
                         .flat_map(|v| links_of.get(&lookup_key(v)).into_iter().flatten())
@@ -241,8 +255,7 @@ impl CrudRepository {
         let keys = relation.keys(model);
         let id_name = model.id_property().name.clone();
         let source_id = self.coerce_id(source_id)?;
-        let source_value = if keys.source == id_name && relation.kind != RelationKind::BelongsTo
-        {
+        let source_value = if keys.source == id_name && relation.kind != RelationKind::BelongsTo {
             source_id.clone()
         } else {
             let filter = Filter::default().fields([keys.source.as_str(), id_name.as_str()]);
@@ -549,7 +562,10 @@ impl RelatedRecords {
             return Ok(0);
         }
         if self.relation.kind != RelationKind::HasManyThrough {
-            return self.target.delete_all(Some(self.constrained(condition))).await;
+            return self
+                .target
+                .delete_all(Some(self.constrained(condition)))
+                .await;
         }
         let id_name = self.target.model().id_property().name.clone();
         let doomed: Vec<Value> = self
@@ -567,11 +583,8 @@ impl RelatedRecords {
             return Ok(0);
         }
         let (link, (_, link_to)) = self.link_parts()?;
-        link.delete_all(Some(Where::cond(
-            link_to.clone(),
-            Op::Inq(doomed.clone()),
-        )))
-        .await?;
+        link.delete_all(Some(Where::cond(link_to.clone(), Op::Inq(doomed.clone()))))
+            .await?;
         self.target
             .delete_all(Some(Where::cond(id_name, Op::Inq(doomed))))
             .await
@@ -844,7 +857,10 @@ impl<T: Entity> HasManyThrough<T> {
     /// As [`RelatedRecords::link`].
     pub async fn link(&self, target_id: T::Id) -> Result<()> {
         use portico_domain::FieldValue as _;
-        self.records.link(target_id.into_value(), None).await.map(drop)
+        self.records
+            .link(target_id.into_value(), None)
+            .await
+            .map(drop)
     }
 
     /// Unlinks a target; returns how many links went.

@@ -23,6 +23,10 @@
 //! is the median of repository / sqlx over adjacent pairs of rounds, which shrugs off load
 //! that comes and goes. One current-thread tokio runtime, one task, so the numbers are
 //! latencies. On PostgreSQL "create one" is a commit, so it mostly measures the WAL flush.
+//!
+//! "include" finds 100 lists with their 10 items each through `include`; the sqlx side does
+//! the same two queries (the lists, then their items by `= ANY($1)` / `IN (…)`) and groups the
+//! items into their lists.
 
 use std::hint::black_box;
 use std::str::FromStr;
@@ -62,6 +66,52 @@ pub struct BenchTodo {
     pub owner: Option<String>,
     pub due: Option<DateTime<Utc>>,
     pub estimate: Option<f64>,
+}
+
+/// A list with items, for the inclusion scenario.
+#[derive(Entity, Clone, Debug, PartialEq)]
+#[portico(table = "bench_lists")]
+pub struct BenchList {
+    #[portico(id, generated)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[portico(has_many(target = BenchItem))]
+    pub items: Option<Vec<BenchItem>>,
+}
+
+/// An item of a list.
+#[derive(Entity, Clone, Debug, PartialEq)]
+#[portico(table = "bench_items")]
+pub struct BenchItem {
+    #[portico(id, generated)]
+    pub id: Option<i64>,
+    pub title: String,
+    pub bench_list_id: Option<i64>,
+}
+
+/// Lists and items per list in the inclusion scenario.
+const LISTS: i64 = 100;
+const ITEMS_PER_LIST: i64 = 10;
+
+fn with_items() -> Filter {
+    Filter::new()
+        .include("items")
+        .order(BenchList::FIELDS.id.asc())
+        .limit(LISTS as u64)
+}
+
+/// Puts the items (in id order) into their lists, as a hand-written two-query inclusion must.
+fn attach(mut lists: Vec<BenchList>, items: Vec<BenchItem>) -> Vec<BenchList> {
+    let mut of: std::collections::HashMap<i64, Vec<BenchItem>> = std::collections::HashMap::new();
+    for item in items {
+        if let Some(list) = item.bench_list_id {
+            of.entry(list).or_default().push(item);
+        }
+    }
+    for list in &mut lists {
+        list.items = Some(list.id.and_then(|id| of.remove(&id)).unwrap_or_default());
+    }
+    lists
 }
 
 fn todo(i: i64) -> BenchTodo {
@@ -108,6 +158,33 @@ macro_rules! from_row {
 }
 from_row!(sqlx::postgres::PgRow);
 from_row!(sqlx::sqlite::SqliteRow);
+
+macro_rules! list_rows {
+    ($row:ty) => {
+        impl<'r> sqlx::FromRow<'r, $row> for BenchList {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(BenchList {
+                    id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    items: None,
+                })
+            }
+        }
+        impl<'r> sqlx::FromRow<'r, $row> for BenchItem {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                Ok(BenchItem {
+                    id: row.try_get(0)?,
+                    title: row.try_get(1)?,
+                    bench_list_id: row.try_get(2)?,
+                })
+            }
+        }
+    };
+}
+list_rows!(sqlx::postgres::PgRow);
+list_rows!(sqlx::sqlite::SqliteRow);
+
+const LISTS_SQL: &str = r#"SELECT "id", "name" FROM "bench_lists" ORDER BY "id" ASC LIMIT 100"#;
 
 // ---- the four operations, as an app writes them with the repository ----
 
@@ -180,6 +257,8 @@ trait HandWritten {
     async fn find_filtered(&self) -> Vec<BenchTodo>;
     async fn find_page(&self) -> Vec<BenchTodo>;
     async fn create(&self, todo: BenchTodo) -> BenchTodo;
+    /// 100 lists with their items: two queries, the second by the lists' ids.
+    async fn lists_with_items(&self) -> Vec<BenchList>;
 }
 
 struct PgHand {
@@ -190,6 +269,22 @@ struct PgHand {
 impl HandWritten for PgHand {
     fn sql(&self) -> &SqlText {
         &self.sql
+    }
+
+    async fn lists_with_items(&self) -> Vec<BenchList> {
+        let lists: Vec<BenchList> = sqlx::query_as(LISTS_SQL)
+            .fetch_all(&self.pool)
+            .await
+            .expect("sqlx lists");
+        let ids: Vec<i64> = lists.iter().filter_map(|l| l.id).collect();
+        let items = sqlx::query_as(
+            r#"SELECT "id", "title", "benchListId" FROM "bench_items" WHERE "benchListId" = ANY($1) ORDER BY "id" ASC"#,
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .expect("sqlx items");
+        attach(lists, items)
     }
 
     async fn find_by_id(&self, id: i64) -> BenchTodo {
@@ -246,6 +341,23 @@ struct SqliteHand {
 impl HandWritten for SqliteHand {
     fn sql(&self) -> &SqlText {
         &self.sql
+    }
+
+    async fn lists_with_items(&self) -> Vec<BenchList> {
+        let lists: Vec<BenchList> = sqlx::query_as(LISTS_SQL)
+            .fetch_all(&self.pool)
+            .await
+            .expect("sqlx lists");
+        let marks = vec!["?"; lists.len()].join(", ");
+        let sql = format!(
+            r#"SELECT "id", "title", "benchListId" FROM "bench_items" WHERE "benchListId" IN ({marks}) ORDER BY "id" ASC"#
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in lists.iter().filter_map(|l| l.id) {
+            query = query.bind(id);
+        }
+        let items = query.fetch_all(&self.pool).await.expect("sqlx items");
+        attach(lists, items)
     }
 
     async fn find_by_id(&self, id: i64) -> BenchTodo {
@@ -397,10 +509,57 @@ fn print_table(title: &str, rows: &[Measured]) {
 
 /// Seeds the table, checks that both sides return the same results, then measures.
 async fn bench(
-    repo: Arc<dyn EntityRepository<BenchTodo>>,
+    store: Arc<dyn Store>,
     hand: &impl HandWritten,
     sent: &mut impl AsyncFnMut(&'static str, &str),
 ) -> Vec<Measured> {
+    for model in [
+        BenchTodo::definition(),
+        BenchList::definition(),
+        BenchItem::definition(),
+    ] {
+        store.migrate(model).await.expect("migrate");
+    }
+    let repo: Arc<dyn EntityRepository<BenchTodo>> =
+        Arc::new(Repository::<BenchTodo>::new(store.clone()).expect("repository"));
+    let lists: Arc<dyn EntityRepository<BenchList>> =
+        Arc::new(Repository::<BenchList>::new(store.clone()).expect("repository"));
+    let created_lists = lists
+        .create_all(
+            (1..=LISTS)
+                .map(|i| BenchList {
+                    id: None,
+                    name: format!("list {i}"),
+                    items: None,
+                })
+                .collect(),
+        )
+        .await
+        .expect("seed lists");
+    Repository::<BenchItem>::new(store.clone())
+        .expect("repository")
+        .create_all(
+            (0..ITEMS_PER_LIST)
+                .flat_map(|j| {
+                    created_lists.iter().map(move |l| BenchItem {
+                        id: None,
+                        title: format!("item {j} of {}", l.name),
+                        bench_list_id: l.id,
+                    })
+                })
+                .collect(),
+        )
+        .await
+        .expect("seed items");
+    let included = lists.find(with_items()).await.expect("include");
+    assert_eq!(included.len(), LISTS as usize);
+    assert!(
+        included
+            .iter()
+            .all(|l| l.items.as_ref().map(Vec::len) == Some(ITEMS_PER_LIST as usize))
+    );
+    assert_eq!(included, hand.lists_with_items().await);
+
     let seeded = repo
         .create_all((1..=SEEDED).map(todo).collect())
         .await
@@ -480,6 +639,18 @@ async fn bench(
     );
     rows.push(
         compare(
+            "include: 100 lists × 10 items",
+            async |_| {
+                black_box(lists.find(with_items()).await.unwrap());
+            },
+            async |_| {
+                black_box(hand.lists_with_items().await);
+            },
+        )
+        .await,
+    );
+    rows.push(
+        compare(
             "1000-row page",
             async |_| {
                 black_box(repo.find(page()).await.unwrap());
@@ -545,10 +716,6 @@ async fn postgres() {
         )
         .await
         .expect("store");
-        store
-            .migrate(BenchTodo::definition())
-            .await
-            .expect("migrate");
         let connect = sqlx::postgres::PgConnectOptions::from_str(&url)
             .expect("url")
             .options([("search_path", schema.as_str())])
@@ -559,8 +726,6 @@ async fn postgres() {
             .connect_with(connect)
             .await
             .expect("sqlx pool");
-        let repo: Arc<dyn EntityRepository<BenchTodo>> =
-            Arc::new(Repository::<BenchTodo>::new(Arc::new(store)).expect("repository"));
         let hand = PgHand {
             pool,
             sql: pg_sql(),
@@ -582,7 +747,7 @@ async fn postgres() {
             .expect("pg_stat_activity");
             assert!(n > 0, "{operation}: the store did not send\n  {sql}");
         };
-        let rows = bench(repo, &hand, &mut sent).await;
+        let rows = bench(Arc::new(store), &hand, &mut sent).await;
         hand.pool.close().await;
         rows
     };
@@ -611,10 +776,6 @@ async fn sqlite() {
         SqlStore::connect_with(&url, SqlOptions::default().acquire_timeout(ACQUIRE_TIMEOUT))
             .await
             .expect("store");
-    store
-        .migrate(BenchTodo::definition())
-        .await
-        .expect("migrate");
     // The store's settings for an in-memory database: one connection, kept forever.
     let connect = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
         .expect("url")
@@ -630,14 +791,12 @@ async fn sqlite() {
         .connect_with(connect)
         .await
         .expect("sqlx pool");
-    let repo: Arc<dyn EntityRepository<BenchTodo>> =
-        Arc::new(Repository::<BenchTodo>::new(Arc::new(store)).expect("repository"));
     let hand = SqliteHand {
         pool,
         sql: sqlite_sql(),
     };
     let mut sent = async |_: &'static str, _: &str| {};
-    let rows = bench(repo, &hand, &mut sent).await;
+    let rows = bench(Arc::new(store), &hand, &mut sent).await;
     print_table(
         &describe(
             "SQLite",
