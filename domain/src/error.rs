@@ -164,7 +164,10 @@ mod tests {
         let conflict = Error::transaction_conflict(Message("40001 could not serialize".into()));
         assert!(conflict.is_retryable());
         assert_eq!(conflict.code(), "TRANSACTION_CONFLICT");
-        assert!(!conflict.to_string().contains("40001"), "the cause stays in the source");
+        assert!(
+            !conflict.to_string().contains("40001"),
+            "the cause stays in the source"
+        );
         let closed = Error::TransactionClosed("the transaction was already committed".into());
         assert!(!closed.is_retryable());
         assert_eq!(closed.code(), "TRANSACTION_CLOSED");

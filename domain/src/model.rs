@@ -343,7 +343,10 @@ impl ModelDef {
         let mut problems = Vec::new();
         for (i, r) in self.relations.iter().enumerate() {
             if self.relations[..i].iter().any(|q| q.name == r.name) {
-                problems.push(format!("relation {}.{} is declared twice", self.name, r.name));
+                problems.push(format!(
+                    "relation {}.{} is declared twice",
+                    self.name, r.name
+                ));
             }
             if let Err(more) = r.check(self) {
                 problems.extend(more);
@@ -432,7 +435,10 @@ impl ModelDef {
         }
         let versions: Vec<_> = self.properties.iter().filter(|p| p.version).collect();
         if versions.len() > 1 {
-            problems.push(format!("model {} has more than one version property", self.name));
+            problems.push(format!(
+                "model {} has more than one version property",
+                self.name
+            ));
         }
         for v in versions {
             if v.ty != PropertyType::Integer || v.id {

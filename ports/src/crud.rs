@@ -189,7 +189,12 @@ impl CrudRepository {
     /// Refuses navigational properties in data to write (LoopBack's
     /// `rejectNavigationalPropertiesInData`).
     fn refuse_navigational(&self, record: &Record) -> Result<()> {
-        match self.model.relations.iter().find(|r| record.contains_key(&r.name)) {
+        match self
+            .model
+            .relations
+            .iter()
+            .find(|r| record.contains_key(&r.name))
+        {
             None => Ok(()),
             Some(r) => Err(Error::InvalidBody(format!(
                 "Navigational properties are not allowed in model data (model \"{}\" property \"{}\"), please remove it.",
@@ -330,9 +335,13 @@ impl CrudRepository {
                 continue;
             }
             // Changed in between: take it again if it still matches.
-            let again = matching
-                .clone()
-                .with_where(Where::all([Where::cond(&id_name, portico_domain::Op::Eq(id)), condition.clone()]).check(&self.model, &self.options)?);
+            let again = matching.clone().with_where(
+                Where::all([
+                    Where::cond(&id_name, portico_domain::Op::Eq(id)),
+                    condition.clone(),
+                ])
+                .check(&self.model, &self.options)?,
+            );
             pending.extend(self.store.find(&self.model, &again).await?);
         }
         Ok(written)
@@ -538,7 +547,9 @@ impl RecordRepository for CrudRepository {
                 )));
             }
             let patch = self.prepare_patch(patch, None)?;
-            return self.update_all_versioned(&version.name, patch, condition).await;
+            return self
+                .update_all_versioned(&version.name, patch, condition)
+                .await;
         }
         let patch = self.prepare_patch(patch, None)?;
         let checked = self.check_where(condition)?;

@@ -6,7 +6,9 @@
 //!   entity, object-safe (`Arc<dyn EntityRepository<Todo>>`);
 //! - [`RecordRepository`] — the same over untyped records, for transports that are generic over
 //!   models;
-//! - [`Store`] — what adapters implement: a narrow, record-level storage port.
+//! - [`Store`] — what adapters implement: a narrow, record-level storage port;
+//! - [`Transaction`] — an open transaction from [`Store::begin`]: repositories built over
+//!   [`Transaction::store`] run inside it ([`TransactionStore`] is its adapter-side port).
 //!
 //! Between them, [`CrudRepository`] and [`Repository<E>`] hold the per-entity logic once for
 //! every adapter (LoopBack's `DefaultCrudRepository` over its `CrudConnector`): validation,
@@ -25,6 +27,7 @@ mod crud;
 mod relations;
 mod repository;
 mod store;
+mod transaction;
 
 pub use crud::{CrudRepository, Repository};
 pub use relations::{BelongsTo, HasMany, HasManyThrough, HasOne, RelatedRecords};
@@ -34,3 +37,4 @@ pub use repository::{MockEntityRepository, MockRecordRepository};
 #[cfg(feature = "mock")]
 pub use store::MockStore;
 pub use store::{RowSink, Store};
+pub use transaction::{IsolationLevel, Transaction, TransactionOptions, TransactionStore};

@@ -1,7 +1,11 @@
 //! The backend-facing port: what an adapter implements, over model definitions and records.
 
 use async_trait::async_trait;
-use portico_domain::{Capabilities, Checked, Filter, ModelDef, Record, Result, Value, Where};
+use portico_domain::{
+    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
+};
+
+use crate::transaction::{Transaction, TransactionOptions};
 
 /// Receives the values of one found record, in the order of the model's properties (see
 /// [`Store::find_each`]).
@@ -19,8 +23,8 @@ pub type RowSink<'a> = dyn FnMut(&mut dyn Iterator<Item = Value>) -> Result<()> 
 /// reference in `portico_domain::filter` exactly, or declare the operator unsupported through its
 /// capabilities.
 ///
-/// A transaction (a later addition) will be one more `Store`, scoped to the transaction, so the
-/// repositories built over it keep this method set.
+/// A transaction is one more `Store`, scoped to the transaction ([`Store::begin`],
+/// [`Transaction::store`]), so the repositories built over it keep this method set.
 ///
 /// # Errors
 /// Every method MUST return [`Error::Unavailable`](portico_domain::Error::Unavailable) when the
@@ -109,4 +113,21 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// Only the availability and backend errors above.
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64>;
+
+    /// Begins a transaction on this store's datasource: repositories built over
+    /// [`Transaction::store`] run inside it, for any of the datasource's models. A store whose
+    /// [`Capabilities::transactions`] is true MUST implement it; the default refuses.
+    ///
+    /// # Errors
+    /// MUST return `Unsupported` when the store has no transactions (the default), for an
+    /// isolation level the backend cannot honour at least as strictly as asked, and on a store
+    /// that is itself a transaction's (transactions do not nest); `TransactionConflict` when the
+    /// backend is too busy to start one (e.g. SQLite's database lock); the availability and
+    /// backend errors above otherwise.
+    async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
+        let _ = options;
+        Err(Error::Unsupported(
+            "this data source does not support transactions".to_owned(),
+        ))
+    }
 }

@@ -7,7 +7,8 @@
 //!
 //! It is thread-safe (one lock per store, never held across an `.await`), generates integer ids
 //! from 1 per model (and ObjectId-shaped string ids) and enforces unique properties. It offers
-//! every filter operator and free-form models, and no transactions.
+//! every filter operator and free-form models, and no transactions: its `transactions`
+//! capability is false and `Store::begin` answers `Unsupported`.
 //!
 //! ```
 //! use std::sync::Arc;

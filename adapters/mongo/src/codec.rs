@@ -56,6 +56,14 @@ pub(crate) fn to_bson(value: &Value) -> Bson {
         Value::Uuid(u) => uuid_to_bson(*u),
         Value::Json(j) => json_to_bson(j),
         Value::Array(items) => Bson::Array(items.iter().map(to_bson).collect()),
+        // Never stored (a related record of an inclusion); encoded as a document all the same.
+        Value::Object(record) => Bson::Document(
+            record
+                .iter()
+                .filter(|(_, v)| !is_nothing(v))
+                .map(|(k, v)| (k.clone(), to_bson(v)))
+                .collect(),
+        ),
     }
 }
 

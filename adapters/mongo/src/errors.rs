@@ -6,6 +6,10 @@ use portico_domain::{Error, IndexKind, ModelDef};
 /// MongoDB's duplicate key error code.
 pub(crate) const DUPLICATE_KEY: i32 = 11000;
 
+/// MongoDB's write conflict: a transaction wrote a document another one changed since its
+/// snapshot.
+const WRITE_CONFLICT: i32 = 112;
+
 /// Server codes meaning the server (or the primary) cannot serve us right now: unreachable,
 /// shutting down or stepping down.
 const UNAVAILABLE_CODES: &[i32] = &[
@@ -52,20 +56,56 @@ pub(crate) fn is_unavailable(e: &mongodb::error::Error) -> bool {
     }
 }
 
+/// True for errors that mean "run the transaction again": a write conflict (112) or any error
+/// the server labels `TransientTransactionError`.
+pub(crate) fn is_conflict(e: &mongodb::error::Error) -> bool {
+    if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) {
+        return true;
+    }
+    match e.kind.as_ref() {
+        ErrorKind::Command(c) => c.code == WRITE_CONFLICT,
+        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == WRITE_CONFLICT,
+        ErrorKind::InsertMany(m) => m
+            .write_errors
+            .iter()
+            .flatten()
+            .any(|w| w.code == WRITE_CONFLICT),
+        _ => false,
+    }
+}
+
+/// Maps an error of starting, committing or aborting a transaction: a conflict →
+/// [`Error::TransactionConflict`]; a deployment without transactions (standalone server) →
+/// [`Error::Unsupported`]; else as [`map`].
+pub(crate) fn map_transaction(e: mongodb::error::Error) -> Error {
+    if let ErrorKind::Transaction { message, .. } = e.kind.as_ref()
+        && message.contains("not supported")
+    {
+        return Error::Unsupported(format!(
+            "transactions on this MongoDB deployment: {message} (they need a replica set or a \
+             sharded cluster)"
+        ));
+    }
+    map(&portico_domain::ModelDef::new("transaction"), e)
+}
+
 /// The name this crate gives the index of a property's storage field.
 pub(crate) fn index_name(field: &str) -> String {
     format!("{field}_1")
 }
 
 /// Maps a driver error: duplicate key → [`Error::Conflict`] naming the model and the property
-/// (never the value or the driver's text); unreachable → [`Error::Unavailable`]; anything
-/// else → [`Error::Backend`]. The driver error is kept as the source of the last two.
+/// (never the value or the driver's text); unreachable → [`Error::Unavailable`]; a write
+/// conflict or a transient transaction error → [`Error::TransactionConflict`]; anything else →
+/// [`Error::Backend`]. The driver error is kept as the source of the last three.
 pub(crate) fn map(model: &ModelDef, e: mongodb::error::Error) -> Error {
     if let Some(message) = duplicate_key_message(&e) {
         return conflict(model, message);
     }
     if is_unavailable(&e) {
         Error::unavailable(e)
+    } else if is_conflict(&e) {
+        Error::transaction_conflict(e)
     } else {
         Error::backend(e)
     }

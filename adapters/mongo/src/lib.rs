@@ -98,25 +98,55 @@
 //! A duplicate key (code 11000) is [`Error::Conflict`], with a message naming the model and
 //! the property (found from the index name), never the value or the server's text. Server
 //! selection, IO, connection-pool and "not primary / shutting down" errors are
-//! [`Error::Unavailable`]; anything else is [`Error::Backend`]. Both keep the driver error as
-//! their source.
+//! [`Error::Unavailable`]; a write conflict or a transient transaction error is
+//! [`Error::TransactionConflict`] (see Transactions); anything else is [`Error::Backend`]. The
+//! last three keep the driver error as their source.
 //!
 //! ## Capabilities
 //!
 //! Every filter operator ([`Capabilities::all_operators`]): `ilike`/`nilike` and `regexp`
 //! (PCRE with the `i` option; use the portable syntax the filter reference describes) and
-//! free-form models. No transactions. How each operator maps to MongoDB is documented (and
+//! free-form models, and transactions (below). How each operator maps to MongoDB is documented (and
 //! snapshot-tested) in the translation module; in short: `{p: null}` for null-or-missing,
 //! `$ne: null` for `exists: true`, `$ne`/`$nin`/`$not` for negations (which match null and
 //! missing), LIKE patterns as anchored, escaped regular expressions with the `s` option (`is`
 //! for `ilike`), inclusive `$gte`/`$lte` for `between`.
 //!
-//! Atomicity without transactions: `insert` of several records is all-or-nothing by
+//! Atomicity outside a transaction: `insert` of several records is all-or-nothing by
 //! compensation. Duplicates within the batch are refused before anything is written; the
 //! batch is inserted in order and, on a conflict with stored data, the records already
 //! inserted are deleted again (others may briefly see them). An `update` whose patch sets a
 //! unique property changes at most one document (two matching documents would share the value:
 //! a conflict), so it is atomic; `replace` is a single-document write.
+//!
+//! ## Transactions
+//!
+//! [`Store::begin`] starts a driver session and a transaction in it (write concern `majority`);
+//! repositories built over `Transaction::store()` run every operation with that session, one
+//! at a time, for any model of the database. Transactions need a replica set or a sharded
+//! cluster: on a standalone server `begin` is `Unsupported`.
+//!
+//! A MongoDB transaction reads from one snapshot and fails a write to a document that changed
+//! since (snapshot isolation). So read committed (read concern `majority`) and repeatable read
+//! (read concern `snapshot`) are honoured; read uncommitted (MongoDB never shows uncommitted
+//! data) and serializable (snapshot isolation allows write skew: two transactions each reading
+//! what the other writes both commit) are refused with `Unsupported`.
+//!
+//! A write conflict (code 112) or any error labelled `TransientTransactionError` is
+//! `Error::TransactionConflict`, which `Error::is_retryable` recognises: run the whole
+//! transaction again. The server aborts a transaction in which a command failed (a duplicate
+//! key included), so any failed operation ends it: later calls answer `TransactionClosed`, and
+//! `rollback` succeeds. Inside a transaction, a multi-record `insert` is atomic (the
+//! compensation above is not needed). Store-generated integer ids are reserved outside the
+//! transaction, like SQL sequences: a rolled-back create consumes its ids, and concurrent
+//! transactions creating records of one model do not conflict on the counter.
+//!
+//! Dropping an unfinished `Transaction` drops its session, and the driver then aborts the
+//! transaction in the background (its `ClientSession` does so on drop). With a timeout, a timer
+//! aborts it at the deadline even when idle, an operation still running is cancelled, and every
+//! later call answers `TransactionClosed`; independently, the server aborts a transaction older
+//! than its `transactionLifetimeLimitSeconds` (60 s by default), which later calls report as a
+//! `TransactionConflict`. `migrate` and a nested `begin` are refused inside a transaction.
 //!
 //! ## Tests and benchmark
 //!
@@ -143,20 +173,24 @@
 
 mod codec;
 mod errors;
+mod transaction;
 mod translate;
+use portico_txn as tx;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bson::{Bson, Document, doc};
+use bson::{Bson, Document, RawDocument, doc};
 use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument};
-use mongodb::{Client, Collection, Database, IndexModel};
+use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
 use portico_domain::error::Message;
 use portico_domain::{
     Capabilities, Checked, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op, Record,
     Result, Value, Where,
 };
-use portico_ports::Store;
+use portico_ports::{Store, Transaction, TransactionOptions};
+use tokio::sync::MappedMutexGuard;
 
 use crate::codec::{ID_FIELD, field_name, from_document, is_nothing, to_bson, to_document};
 
@@ -245,6 +279,19 @@ pub struct MongoStore {
     db: Database,
     counters: String,
     capabilities: Capabilities,
+    /// Set on the store of an open transaction: every operation runs in its session.
+    tx: Option<Arc<tx::Tx<transaction::Session>>>,
+}
+
+/// Adds the transaction's session (an `Option` of a guard of it) to a driver action.
+macro_rules! in_session {
+    ($action:expr, $session:expr) => {{
+        let action = $action;
+        match $session.as_deref_mut() {
+            Some(session) => action.session(session),
+            None => action,
+        }
+    }};
 }
 
 impl MongoStore {
@@ -291,10 +338,12 @@ impl MongoStore {
     pub fn from_database(db: Database) -> MongoStore {
         let mut capabilities = Capabilities::all_operators();
         capabilities.object_ids = true;
+        capabilities.transactions = true;
         MongoStore {
             db,
             counters: DEFAULT_COUNTERS_COLLECTION.to_owned(),
             capabilities,
+            tx: None,
         }
     }
 
@@ -330,6 +379,14 @@ impl MongoStore {
 
     fn collection(&self, model: &ModelDef) -> Collection<Document> {
         self.db.collection(model.storage_name())
+    }
+
+    /// The transaction's session, locked for one operation; `None` outside a transaction.
+    async fn session(&self) -> Result<Option<MappedMutexGuard<'_, ClientSession>>> {
+        match &self.tx {
+            Some(tx) => Ok(Some(MappedMutexGuard::map(tx.conn().await?, |s| &mut s.0))),
+            None => Ok(None),
+        }
     }
 
     /// Reserves `n` consecutive ids for `model`; returns the first.
@@ -544,13 +601,18 @@ impl Store for MongoStore {
         }
         let docs: Vec<Document> = records.iter().map(|r| to_document(model, r)).collect();
         let collection = self.collection(model);
+        let mut session = self.session().await?;
         if let [doc] = docs.as_slice() {
-            collection
-                .insert_one(doc)
+            in_session!(collection.insert_one(doc), session)
                 .await
                 .map_err(|e| errors::map(model, e))?;
-        } else if let Err(e) = collection.insert_many(&docs).ordered(true).await {
-            self.undo_partial_insert(model, &docs, &e).await;
+        } else if let Err(e) =
+            in_session!(collection.insert_many(&docs).ordered(true), session).await
+        {
+            // Inside a transaction, the server aborts it: nothing to undo.
+            if session.is_none() {
+                self.undo_partial_insert(model, &docs, &e).await;
+            }
             return Err(errors::map(model, e));
         }
         // Stored values are what was given, minus nulls (absent and null are the same).
@@ -588,19 +650,25 @@ impl Store for MongoStore {
             Some(Fields::Include(names)) => Some(names.as_slice()),
             _ => None,
         };
-        let mut cursor = find.await.map_err(|e| errors::map(model, e))?;
+        let mut session = self.session().await?;
         let mut records = Vec::new();
-        while cursor.advance().await.map_err(|e| errors::map(model, e))? {
-            records.push(from_document(model, cursor.current(), selection)?);
-        }
+        each_found(model, find, session.as_deref_mut(), |doc| {
+            records.push(from_document(model, doc, selection)?);
+            Ok(())
+        })
+        .await?;
         Ok(records)
     }
 
     async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.collection(model)
-            .count_documents(translate::filter_document(model, condition))
-            .await
-            .map_err(|e| errors::map(model, e))
+        let mut session = self.session().await?;
+        let collection = self.collection(model);
+        in_session!(
+            collection.count_documents(translate::filter_document(model, condition)),
+            session
+        )
+        .await
+        .map_err(|e| errors::map(model, e))
     }
 
     async fn update(
@@ -621,9 +689,9 @@ impl Store for MongoStore {
         }
         let query = translate::filter_document(model, condition);
         let collection = self.collection(model);
+        let mut session = self.session().await?;
         if set.is_empty() && unset.is_empty() {
-            return collection
-                .count_documents(query)
+            return in_session!(collection.count_documents(query), session)
                 .await
                 .map_err(|e| errors::map(model, e));
         }
@@ -640,30 +708,28 @@ impl Store for MongoStore {
                 && patch.get(&p.name).is_some_and(|v| !is_nothing(v))
         });
         let Some(unique) = unique else {
-            return collection
-                .update_many(query, update)
+            return in_session!(collection.update_many(query, update), session)
                 .await
                 .map(|r| r.matched_count)
                 .map_err(|e| errors::map(model, e));
         };
         // The patch gives every matching record one unique value: two matches are a conflict
         // (found before anything changes), one is a single-document (atomic) update.
-        let mut cursor = collection
+        let find = collection
             .find(query.clone())
             .projection(doc! {ID_FIELD: 1})
-            .limit(2)
-            .await
-            .map_err(|e| errors::map(model, e))?;
+            .limit(2);
         let mut ids = Vec::new();
-        while cursor.advance().await.map_err(|e| errors::map(model, e))? {
-            let doc = cursor.current();
+        each_found(model, find, session.as_deref_mut(), |doc| {
             let id = doc
                 .get(ID_FIELD)
                 .map_err(Error::backend)?
                 .map(|raw| raw.to_raw_bson())
                 .ok_or_else(|| Error::backend(Message("a document without _id".to_owned())))?;
             ids.push(Bson::try_from(id).map_err(Error::backend)?);
-        }
+            Ok(())
+        })
+        .await?;
         let one = match ids.as_slice() {
             [] => return Ok(0),
             [one] => one.clone(),
@@ -678,8 +744,7 @@ impl Store for MongoStore {
         if !query.is_empty() {
             query_one = doc! {"$and": [query_one, query]};
         }
-        collection
-            .update_one(query_one, update)
+        in_session!(collection.update_one(query_one, update), session)
             .await
             .map(|r| r.matched_count)
             .map_err(|e| errors::map(model, e))
@@ -689,18 +754,52 @@ impl Store for MongoStore {
         let id = codec::property_bson(model, &model.id_property().name, id);
         let mut doc = to_document(model, record);
         doc.insert(ID_FIELD, id.clone());
-        self.collection(model)
-            .replace_one(doc! {ID_FIELD: id}, doc)
+        let mut session = self.session().await?;
+        let collection = self.collection(model);
+        in_session!(collection.replace_one(doc! {ID_FIELD: id}, doc), session)
             .await
             .map(|r| r.matched_count > 0)
             .map_err(|e| errors::map(model, e))
     }
 
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.collection(model)
-            .delete_many(translate::filter_document(model, condition))
-            .await
-            .map(|r| r.deleted_count)
-            .map_err(|e| errors::map(model, e))
+        let mut session = self.session().await?;
+        let collection = self.collection(model);
+        in_session!(
+            collection.delete_many(translate::filter_document(model, condition)),
+            session
+        )
+        .await
+        .map(|r| r.deleted_count)
+        .map_err(|e| errors::map(model, e))
     }
+
+    async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
+        self.begin_transaction(options).await
+    }
+}
+
+/// Runs `find` (in the transaction's session, if any) and hands each document to `each`.
+async fn each_found(
+    model: &ModelDef,
+    find: mongodb::action::Find<'_, Document>,
+    session: Option<&mut ClientSession>,
+    mut each: impl FnMut(&RawDocument) -> Result<()>,
+) -> Result<()> {
+    let map = |e| errors::map(model, e);
+    match session {
+        None => {
+            let mut cursor = find.await.map_err(map)?;
+            while cursor.advance().await.map_err(map)? {
+                each(cursor.current())?;
+            }
+        }
+        Some(session) => {
+            let mut cursor = find.session(&mut *session).await.map_err(map)?;
+            while cursor.advance(session).await.map_err(map)? {
+                each(cursor.current())?;
+            }
+        }
+    }
+    Ok(())
 }

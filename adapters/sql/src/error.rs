@@ -2,12 +2,14 @@
 //! the driver error stays reachable as the `source` for logs.
 
 use portico_domain::{Error, IndexKind, ModelDef, ValidationErrors};
-use sqlx::error::ErrorKind;
+use sqlx::error::{DatabaseError, ErrorKind};
 
 use crate::migrate::index_name;
 
 pub(crate) fn map(error: sqlx::Error, model: &ModelDef) -> Error {
     match error {
+        sqlx::Error::Database(db) if is_connection_lost(db.as_ref()) => Error::unavailable(db),
+        sqlx::Error::Database(db) if is_conflict(db.as_ref()) => Error::transaction_conflict(db),
         sqlx::Error::Database(db) => match db.kind() {
             ErrorKind::UniqueViolation => Error::Conflict {
                 entity: model.name.clone(),
@@ -32,6 +34,48 @@ pub(crate) fn map(error: sqlx::Error, model: &ModelDef) -> Error {
         | sqlx::Error::WorkerCrashed) => Error::unavailable(e),
         e => Error::backend(e),
     }
+}
+
+/// Maps an error of beginning, committing or rolling back a transaction.
+pub(crate) fn map_transaction(error: sqlx::Error) -> Error {
+    map(error, &ModelDef::new("transaction"))
+}
+
+/// Serialization failures, deadlocks and lock timeouts: the transaction lost to a concurrent
+/// one, and running it again may succeed. PostgreSQL `40001`/`40P01`; MySQL 1213 (deadlock,
+/// SQLSTATE `40001`) and 1205 (lock wait timeout); SQLite `SQLITE_BUSY`/`SQLITE_LOCKED` (and
+/// their extended codes).
+fn is_conflict(db: &dyn DatabaseError) -> bool {
+    #[cfg(feature = "mysql")]
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(mysql.number(), 1205 | 1213);
+    }
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| matches!(code & 0xff, 5 | 6));
+    }
+    matches!(db.code().as_deref(), Some("40001" | "40P01"))
+}
+
+/// The server ended the session, or cannot serve it now: the statement did not run, and the
+/// database is (for the moment) unavailable. PostgreSQL: class `08` (connection exception) and
+/// `57P01`–`57P05` (admin or crash shutdown, cannot connect now, database dropped, idle session
+/// timeout) — a fast shutdown answers the statements in flight with `57P01`. MySQL/MariaDB:
+/// SQLSTATE class `08` (1053, server shutdown, is `08S01`) and 1927 (connection killed).
+fn is_connection_lost(db: &dyn DatabaseError) -> bool {
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return false;
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return mysql.number() == 1927 || mysql.code().is_some_and(|c| c.starts_with("08"));
+    }
+    db.code()
+        .is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
 }
 
 /// Names the unique property when the driver tells which index was violated: PostgreSQL by

@@ -56,12 +56,61 @@
 //! idempotent and never drops anything; [`SqlStore::rebuild`] drops and recreates a table, when
 //! asked.
 //!
+//! ## Transactions
+//!
+//! [`Store::begin`] takes a connection from the pool for the transaction's life and begins it
+//! at the asked isolation level; repositories built over `Transaction::store()` run every
+//! statement on that connection, one operation at a time, for any model of the database:
+//!
+//! ```no_run
+//! # async fn run(store: &portico_sql::SqlStore) -> portico_domain::Result<()> {
+//! use portico_ports::{IsolationLevel, Store, TransactionOptions};
+//! let tx = store
+//!     .begin(TransactionOptions::new().isolation(IsolationLevel::Serializable))
+//!     .await?;
+//! // Repository::<Order>::new(tx.store())?, Repository::<Line>::new(tx.store())?, …
+//! tx.commit().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! | level | PostgreSQL | MySQL/MariaDB | SQLite |
+//! |---|---|---|---|
+//! | read uncommitted | runs as read committed (PostgreSQL shows no uncommitted data) | read uncommitted | serializable |
+//! | read committed (default) | read committed | read committed | serializable |
+//! | repeatable read | repeatable read (snapshot) | repeatable read | serializable |
+//! | serializable | serializable (SSI) | serializable (locking reads) | serializable |
+//!
+//! PostgreSQL begins with `BEGIN ISOLATION LEVEL …`; MySQL/MariaDB send `SET TRANSACTION
+//! ISOLATION LEVEL …; START TRANSACTION` on the connection; SQLite, whose transactions are
+//! always serializable, begins with `BEGIN IMMEDIATE`, so a second writer waits (up to the busy
+//! timeout, 5 s) at its `BEGIN` rather than failing later. An in-memory SQLite database has a
+//! single connection: while a transaction is open, every other operation on the store, and a
+//! second `begin`, waits for it to end (up to the acquire timeout, then `Unavailable`).
+//!
+//! A serialization failure or deadlock (PostgreSQL `40001`/`40P01`, MySQL 1213 and lock wait
+//! timeout 1205, SQLite `SQLITE_BUSY`/`SQLITE_LOCKED`) is `Error::TransactionConflict`, which
+//! `Error::is_retryable` recognises: run the whole transaction again. A conflict ends the
+//! transaction (it is rolled back); so does any failed statement on PostgreSQL, which refuses
+//! every later statement of a transaction after one failed (and would turn `COMMIT` into a
+//! silent rollback): later calls answer `TransactionClosed`, and `rollback` succeeds. On
+//! MySQL/MariaDB and SQLite a failed statement is undone alone and the transaction goes on. A
+//! create of several records inside a transaction runs under a savepoint, so it stays all or
+//! nothing.
+//!
+//! Dropping an unfinished `Transaction` rolls it back (sqlx queues the `ROLLBACK`, which runs
+//! before the connection returns to the pool). With a timeout, a timer rolls the transaction
+//! back at the deadline even when it is idle, an operation still running then is cancelled (its
+//! connection is dropped, so the server rolls back), and every later call answers
+//! `TransactionClosed`. `migrate` and a nested `begin` are refused (`Unsupported`) inside a
+//! transaction: MySQL would commit it implicitly at the first DDL statement.
+//!
 //! ## Errors
 //!
 //! By kind: a unique violation is `Conflict` (naming the unique property when the database
-//! says which index), a not-null or check violation `Validation`, an unreachable server or a
-//! pool timeout `Unavailable`, anything else `Backend`. No SQL text, parameter or credential is
-//! in a message.
+//! says which index), a not-null or check violation `Validation`, a serialization failure or
+//! deadlock `TransactionConflict` (see above), an unreachable server or a pool timeout
+//! `Unavailable`, anything else `Backend`. No SQL text, parameter or credential is in a
+//! message.
 //!
 //! ## Performance
 //!
@@ -93,20 +142,25 @@
 
 mod args;
 mod build;
+mod conn;
 mod dialect;
 mod error;
 mod migrate;
 mod rows;
+mod transaction;
+use portico_txn as tx;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use conn::{Conn, Pooled, TxConn, on_conn};
 use portico_domain::{
     Capabilities, Checked, Error, Filter, IdStrategy, ModelDef, Record, Result, Value, Where,
 };
-use portico_ports::Store;
-use rows::{BindArg, ReadValue};
-use sqlx::Row;
+use portico_ports::{Store, Transaction, TransactionOptions};
+use rows::{BindArg, LastInsertId, ReadValue};
+use sqlx::{Connection, Row};
 
 pub use dialect::Dialect;
 use dialect::MySqlFlavor;
@@ -160,20 +214,6 @@ enum Pool {
     Sqlite(sqlx::SqlitePool),
 }
 
-/// Runs the same code on whichever pool the store has; `$pool` is bound to it.
-macro_rules! on_pool {
-    ($self:expr, $pool:ident => $body:expr) => {
-        match &$self.pool {
-            #[cfg(feature = "postgres")]
-            Pool::Postgres($pool) => $body,
-            #[cfg(feature = "mysql")]
-            Pool::MySql($pool) => $body,
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite($pool) => $body,
-        }
-    };
-}
-
 /// A [`Store`] on PostgreSQL, MySQL/MariaDB or SQLite.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -181,6 +221,8 @@ pub struct SqlStore {
     dialect: Dialect,
     flavor: Option<MySqlFlavor>,
     capabilities: Capabilities,
+    /// Set on the store of an open transaction: every statement runs on its connection.
+    tx: Option<Arc<tx::Tx<TxConn>>>,
 }
 
 fn connect_error(e: sqlx::Error) -> Error {
@@ -233,9 +275,10 @@ impl SqlStore {
             dialect,
             flavor: None,
             capabilities: Capabilities::all_operators(),
+            tx: None,
         };
         store.capabilities.free_form_properties = false;
-        store.capabilities.transactions = false;
+        store.capabilities.transactions = true;
         if dialect == Dialect::MySql {
             store.flavor = Some(store.detect_mysql_flavor().await?);
         }
@@ -251,9 +294,9 @@ impl SqlStore {
     /// `ilike` and `regexp` are declared unsupported rather than answered differently.
     async fn check_postgres_locale(&mut self) -> Result<()> {
         let model = ModelDef::new("settings");
-        let (encoding, ctype): (String, String) = on_pool!(self, pool => {
+        let (encoding, ctype): (String, String) = on_conn!(self.conn(&model).await?, c => {
             let row = sqlx::query("SELECT current_setting('server_encoding'), current_setting('lc_ctype')")
-                .fetch_one(pool)
+                .fetch_one(&mut *c)
                 .await
                 .map_err(|e| error::map(e, &model))?;
             (row.try_get_unchecked(0).map_err(Error::backend)?, row.try_get_unchecked(1).map_err(Error::backend)?)
@@ -277,8 +320,8 @@ impl SqlStore {
 
     async fn detect_mysql_flavor(&self) -> Result<MySqlFlavor> {
         let model = ModelDef::new("version");
-        let version: String = on_pool!(self, pool => {
-            let row = sqlx::query("SELECT VERSION()").fetch_one(pool).await.map_err(|e| error::map(e, &model))?;
+        let version: String = on_conn!(self.conn(&model).await?, c => {
+            let row = sqlx::query("SELECT VERSION()").fetch_one(&mut *c).await.map_err(|e| error::map(e, &model))?;
             row.try_get_unchecked::<String, _>(0).map_err(Error::backend)?
         });
         Ok(if version.contains("MariaDB") {
@@ -297,39 +340,55 @@ impl SqlStore {
             "DROP TABLE IF EXISTS {}",
             self.dialect.quote(model.storage_name())
         );
-        on_pool!(self, pool => { sqlx::query(&drop).execute(pool).await.map_err(|e| error::map(e, model))?; });
+        on_conn!(self.conn(model).await?, c => { sqlx::query(&drop).execute(&mut *c).await.map_err(|e| error::map(e, model))?; });
         self.migrate(model).await
     }
 
     async fn existing_columns(&self, model: &ModelDef) -> Result<Vec<String>> {
         let sql = migrate::columns_query(self.dialect);
-        on_pool!(self, pool => {
-            let rows = sqlx::query(sql).bind(model.storage_name()).fetch_all(pool).await.map_err(|e| error::map(e, model))?;
+        on_conn!(self.conn(model).await?, c => {
+            let rows = sqlx::query(sql).bind(model.storage_name()).fetch_all(&mut *c).await.map_err(|e| error::map(e, model))?;
             rows.iter().map(|r| r.try_get_unchecked::<String, _>(0).map_err(Error::backend)).collect()
         })
     }
 
     async fn execute(&self, model: &ModelDef, sql: &str) -> Result<u64> {
-        on_pool!(self, pool => {
-            Ok(sqlx::query(sql).execute(pool).await.map_err(|e| error::map(e, model))?.rows_affected())
+        on_conn!(self.conn(model).await?, c => {
+            Ok(sqlx::query(sql).execute(&mut *c).await.map_err(|e| error::map(e, model))?.rows_affected())
         })
     }
 
     async fn mysql_index_exists(&self, model: &ModelDef, index: &str) -> Result<bool> {
-        on_pool!(self, pool => {
+        on_conn!(self.conn(model).await?, c => {
             let row = sqlx::query(migrate::MYSQL_INDEX_EXISTS)
                 .bind(model.storage_name())
                 .bind(index)
-                .fetch_one(pool)
+                .fetch_one(&mut *c)
                 .await
                 .map_err(|e| error::map(e, model))?;
             Ok(row.try_get::<i64, _>(0).map_err(Error::backend)? > 0)
         })
     }
 
+    /// The connection an operation runs on: the transaction's, else one from the pool.
+    async fn conn(&self, model: &ModelDef) -> Result<Conn<'_>> {
+        if let Some(tx) = &self.tx {
+            return Ok(Conn::Tx(tx.conn().await?));
+        }
+        let map = |e| error::map(e, model);
+        Ok(Conn::Pooled(match &self.pool {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => Pooled::Postgres(pool.acquire().await.map_err(map)?),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(pool) => Pooled::MySql(pool.acquire().await.map_err(map)?),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await.map_err(map)?),
+        }))
+    }
+
     async fn run(&self, model: &ModelDef, statement: build::Statement) -> Result<u64> {
-        on_pool!(self, pool => {
-            let result = sqlx::query(&statement.sql).bind_all(statement.args).execute(pool).await;
+        on_conn!(self.conn(model).await?, c => {
+            let result = sqlx::query(&statement.sql).bind_all(statement.args).execute(&mut *c).await;
             Ok(result.map_err(|e| error::map(e, model))?.rows_affected())
         })
     }
@@ -408,11 +467,11 @@ macro_rules! fetch_decoded {
     ($self:expr, $model:expr, $filter:expr, |$row:ident| $decode:expr) => {{
         let statement = build::select($self.dialect, $model, $filter);
         let one = at_most_one($model, $filter);
-        on_pool!($self, pool => {
+        on_conn!($self.conn($model).await?, c => {
             let query = sqlx::query(&statement.sql).bind_all(statement.args);
             if one {
                 let row = query
-                    .fetch_optional(pool)
+                    .fetch_optional(&mut *c)
                     .await
                     .map_err(|e| error::map(e, $model))?;
                 row.map(|$row| -> std::result::Result<_, sqlx::Error> { $decode })
@@ -422,7 +481,7 @@ macro_rules! fetch_decoded {
             } else {
                 query
                     .try_map(|$row| $decode)
-                    .fetch_all(pool)
+                    .fetch_all(&mut *c)
                     .await
                     .map_err(|e| error::map(e, $model))
             }
@@ -485,9 +544,9 @@ impl Store for SqlStore {
             .map(|r| build::insert(self.dialect, model, r, generated))
             .collect();
         let mut ids = Vec::with_capacity(records.len());
-        // Several records go in one transaction (all or none); one needs none.
+        let mysql = self.dialect == Dialect::MySql;
         macro_rules! insert_all {
-            ($conn:expr, $last_id:expr) => {
+            ($conn:expr) => {
                 for statement in statements {
                     let query = sqlx::query(&statement.sql).bind_all(statement.args);
                     if !generated {
@@ -495,12 +554,12 @@ impl Store for SqlStore {
                             .execute(&mut *$conn)
                             .await
                             .map_err(|e| error::map(e, model))?;
-                    } else if self.dialect == Dialect::MySql {
+                    } else if mysql {
                         let result = query
                             .execute(&mut *$conn)
                             .await
                             .map_err(|e| error::map(e, model))?;
-                        ids.push($last_id(&result));
+                        ids.push(result.generated_id());
                     } else {
                         let row = query
                             .fetch_one(&mut *$conn)
@@ -511,29 +570,17 @@ impl Store for SqlStore {
                 }
             };
         }
-        macro_rules! insert_on {
-            ($pool:expr, $last_id:expr) => {{
-                if statements.len() == 1 {
-                    let mut conn = $pool.acquire().await.map_err(|e| error::map(e, model))?;
-                    insert_all!(conn, $last_id);
-                } else {
-                    let mut tx = $pool.begin().await.map_err(|e| error::map(e, model))?;
-                    insert_all!(tx, $last_id);
-                    tx.commit().await.map_err(|e| error::map(e, model))?;
-                }
-            }};
-        }
-        match &self.pool {
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(pool) => insert_on!(pool, |_: &sqlx::postgres::PgQueryResult| 0_i64),
-            #[cfg(feature = "mysql")]
-            Pool::MySql(pool) => insert_on!(pool, |r: &sqlx::mysql::MySqlQueryResult| r
-                .last_insert_id()
-                as i64),
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => insert_on!(pool, |r: &sqlx::sqlite::SqliteQueryResult| r
-                .last_insert_rowid()),
-        }
+        // Several records go in one transaction (all or none) — a savepoint inside an open
+        // transaction; one needs none.
+        on_conn!(self.conn(model).await?, c => {
+            if statements.len() == 1 {
+                insert_all!(c);
+            } else {
+                let mut batch = c.begin().await.map_err(|e| error::map(e, model))?;
+                insert_all!(batch);
+                batch.commit().await.map_err(|e| error::map(e, model))?;
+            }
+        });
         let mut records = records;
         if generated {
             for (record, id) in records.iter_mut().zip(ids) {
@@ -607,10 +654,10 @@ impl Store for SqlStore {
 
     async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         let statement = build::count(self.dialect, model, condition);
-        on_pool!(self, pool => {
+        on_conn!(self.conn(model).await?, c => {
             let row = sqlx::query(&statement.sql)
                 .bind_all(statement.args)
-                .fetch_one(pool)
+                .fetch_one(&mut *c)
                 .await
                 .map_err(|e| error::map(e, model))?;
             let n: i64 = row.try_get(0).map_err(decode)?;
@@ -638,5 +685,9 @@ impl Store for SqlStore {
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         self.run(model, build::delete(self.dialect, model, condition))
             .await
+    }
+
+    async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
+        self.begin_transaction(options).await
     }
 }

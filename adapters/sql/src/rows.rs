@@ -15,6 +15,12 @@ pub(crate) trait BindArg: Sized {
     }
 }
 
+/// The id a backend generated for the row an `INSERT` wrote, where the statement result
+/// carries it (MySQL); the others return it with `RETURNING`.
+pub(crate) trait LastInsertId {
+    fn generated_id(&self) -> i64;
+}
+
 /// Reads one column of a row as a value of a property type.
 pub(crate) trait ReadValue {
     fn read(&self, index: usize, ty: &PropertyType) -> Result<Value, sqlx::Error>;
@@ -78,6 +84,12 @@ mod postgres {
         }
     }
 
+    impl LastInsertId for sqlx::postgres::PgQueryResult {
+        fn generated_id(&self) -> i64 {
+            0
+        }
+    }
+
     impl ReadValue for PgRow {
         fn read(&self, i: usize, ty: &PropertyType) -> Result<Value, sqlx::Error> {
             Ok(match ty {
@@ -114,6 +126,12 @@ mod mysql {
                 // Lists are bound item by item on MySQL (`IN (?, …)`); never built as one.
                 Arg::List(_) => self.bind(None::<String>),
             }
+        }
+    }
+
+    impl LastInsertId for sqlx::mysql::MySqlQueryResult {
+        fn generated_id(&self) -> i64 {
+            i64::try_from(sqlx::mysql::MySqlQueryResult::last_insert_id(self)).unwrap_or(i64::MAX)
         }
     }
 
@@ -160,6 +178,12 @@ mod sqlite {
                 Arg::Json(v) => self.bind(v.map(|j| j.to_string())),
                 Arg::List(_) => self.bind(None::<String>),
             }
+        }
+    }
+
+    impl LastInsertId for sqlx::sqlite::SqliteQueryResult {
+        fn generated_id(&self) -> i64 {
+            self.last_insert_rowid()
         }
     }
 

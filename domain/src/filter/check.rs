@@ -149,7 +149,10 @@ fn check_filter_at(
             );
             continue;
         };
-        if include.iter().any(|done: &Inclusion| done.relation == relation.name) {
+        if include
+            .iter()
+            .any(|done: &Inclusion| done.relation == relation.name)
+        {
             c.errors.push(
                 &at,
                 "invalid",

@@ -248,13 +248,8 @@ async fn navigational_properties_are_refused_in_written_data(ctx: Ctx) -> TestRe
     let mut record = Record::new();
     record.insert("name".into(), "x".into());
     record.insert("orders".into(), Value::Array(Vec::new()));
-    let is_nav_error = |err: &Error| {
-        matches!(err, Error::InvalidBody(m) if m.contains("Navigational properties are not allowed") && m.contains("\"orders\""))
-    };
-    let err = customers
-        .create(record.clone())
-        .await
-        .expect_err("create");
+    let is_nav_error = |err: &Error| matches!(err, Error::InvalidBody(m) if m.contains("Navigational properties are not allowed") && m.contains("\"orders\""));
+    let err = customers.create(record.clone()).await.expect_err("create");
     assert!(is_nav_error(&err), "{err:?}");
     let err = customers
         .create_all(vec![record.clone()])
@@ -321,7 +316,10 @@ async fn belongs_to_finds_the_shipment_through_custom_keys(ctx: Ctx) -> TestResu
 }
 
 async fn belongs_to_without_a_foreign_key_is_not_found(ctx: Ctx) -> TestResult {
-    let order = ctx.repo::<Order>().create(Order::new("loose", None)).await?;
+    let order = ctx
+        .repo::<Order>()
+        .create(Order::new("loose", None))
+        .await?;
     let err = ctx
         .repo::<Order>()
         .belongs_to::<Customer>("customer", order.id.ok_or("id")?)
@@ -451,10 +449,7 @@ async fn has_one_deletes_only_the_related_instance(ctx: Ctx) -> TestResult {
     of_a.create(address("a street")).await?;
     of_b.create(address("b street")).await?;
     assert_eq!(of_a.delete().await?, 1);
-    assert!(matches!(
-        of_a.get(None).await,
-        Err(Error::NotFound { .. })
-    ));
+    assert!(matches!(of_a.get(None).await, Err(Error::NotFound { .. })));
     assert_eq!(of_b.get(None).await?.street, "b street");
     Ok(())
 }
@@ -473,7 +468,10 @@ async fn has_many_through_creates_the_target_and_the_link(ctx: Ctx) -> TestResul
         .has_many_through::<CartItem>("cartItems", id(&a))
         .await?;
     let created = items.create(cart_item("apple")).await?;
-    let links = ctx.repo::<CustomerCartItemLink>().find(Filter::new()).await?;
+    let links = ctx
+        .repo::<CustomerCartItemLink>()
+        .find(Filter::new())
+        .await?;
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].customer_id, a.id);
     assert_eq!(links[0].cart_item_id, created.id);
@@ -493,7 +491,11 @@ async fn has_many_through_creates_the_target_and_the_link(ctx: Ctx) -> TestResul
         .into_iter()
         .map(|l| l.quantity)
         .collect();
-    assert_eq!(quantities, [None, Some(3)], "link data is stored on the link");
+    assert_eq!(
+        quantities,
+        [None, Some(3)],
+        "link data is stored on the link"
+    );
     Ok(())
 }
 
@@ -542,7 +544,7 @@ async fn has_many_through_links_and_unlinks(ctx: Ctx) -> TestResult {
         .has_many_through::<CartItem>("cartItems", id(&a))
         .await?;
     of_a.link(item.id.ok_or("id")?).await?;
-    assert_eq!(of_a.find(Filter::new()).await?, [item.clone()]);
+    assert_eq!(of_a.find(Filter::new()).await?, std::slice::from_ref(&item));
     assert_eq!(of_a.unlink(item.id.ok_or("id")?).await?, 1);
     assert!(of_a.find(Filter::new()).await?.is_empty());
     assert_eq!(
@@ -585,12 +587,14 @@ async fn inclusion_of_an_unknown_relation_is_invalid_filter_listing_the_known_on
 async fn inclusion_in_a_scope_of_an_unknown_relation_is_invalid_filter(ctx: Ctx) -> TestResult {
     let err = ctx
         .repo::<Customer>()
-        .find(Filter::new().include(Inclusion::scoped(
-            "orders",
-            Filter::new()
-                .include("nope")
-                .where_(Where::cond("bogus", portico_domain::Op::Eq(Value::Int(1)))),
-        )))
+        .find(
+            Filter::new().include(Inclusion::scoped(
+                "orders",
+                Filter::new()
+                    .include("nope")
+                    .where_(Where::cond("bogus", portico_domain::Op::Eq(Value::Int(1)))),
+            )),
+        )
         .await
         .expect_err("unknown nested relation");
     let Error::InvalidFilter(errors) = &err else {
@@ -638,7 +642,10 @@ async fn has_many_inclusion_works_in_find_by_id_and_find_one(ctx: Ctx) -> TestRe
     let by_id = customers
         .find_by_id(id(&b), Some(Filter::new().include("orders")))
         .await?;
-    assert_eq!(descriptions(by_id.orders.as_deref().ok_or("included")?), ["o3"]);
+    assert_eq!(
+        descriptions(by_id.orders.as_deref().ok_or("included")?),
+        ["o3"]
+    );
     let one = customers
         .find_one(
             Filter::new()
@@ -765,7 +772,13 @@ async fn references_many_inclusion_returns_referenced_targets_in_order(ctx: Ctx)
         .await?;
     let names: Vec<Vec<String>> = found
         .iter()
-        .map(|c| c.promotions.iter().flatten().map(|p| p.name.clone()).collect())
+        .map(|c| {
+            c.promotions
+                .iter()
+                .flatten()
+                .map(|p| p.name.clone())
+                .collect()
+        })
         .collect();
     assert_eq!(
         names,
@@ -779,13 +792,15 @@ async fn inclusion_scope_applies_where_fields_and_order(ctx: Ctx) -> TestResult 
     two_customers(&ctx).await?;
     let found = ctx
         .records::<Customer>()
-        .find(Filter::new().include(Inclusion::scoped(
-            "orders",
-            Filter::new()
-                .where_(Order::FIELDS.description.neq("o3"))
-                .fields(["description"])
-                .order(Order::FIELDS.description.desc()),
-        )))
+        .find(
+            Filter::new().include(Inclusion::scoped(
+                "orders",
+                Filter::new()
+                    .where_(Order::FIELDS.description.neq("o3"))
+                    .fields(["description"])
+                    .order(Order::FIELDS.description.desc()),
+            )),
+        )
         .await?;
     let orders = |r: &Record| -> Vec<Record> {
         match r.get("orders") {
@@ -818,13 +833,15 @@ async fn inclusion_scope_limit_and_skip_apply_per_parent(ctx: Ctx) -> TestResult
     }
     ctx.repo::<Order>().create_all(orders).await?;
     let found = customers
-        .find(Filter::new().include(Inclusion::scoped(
-            "orders",
-            Filter::new()
-                .order(Order::FIELDS.description.desc())
-                .skip(1)
-                .limit(2),
-        )))
+        .find(
+            Filter::new().include(Inclusion::scoped(
+                "orders",
+                Filter::new()
+                    .order(Order::FIELDS.description.desc())
+                    .skip(1)
+                    .limit(2),
+            )),
+        )
         .await?;
     let per_parent: Vec<Vec<&str>> = found
         .iter()
@@ -979,7 +996,11 @@ impl Store for CountingStore {
 async fn inclusion_costs_one_query_per_level(ctx: Ctx) -> TestResult {
     let customers = ctx
         .repo::<Customer>()
-        .create_all((0..100).map(|i| Customer::new(&format!("c{i:03}"))).collect())
+        .create_all(
+            (0..100)
+                .map(|i| Customer::new(&format!("c{i:03}")))
+                .collect(),
+        )
         .await?;
     let orders = ctx
         .repo::<Order>()
@@ -1010,10 +1031,7 @@ async fn inclusion_costs_one_query_per_level(ctx: Ctx) -> TestResult {
     });
     let repo: Repository<Customer> = Repository::new(counting.clone())?;
     let found = repo
-        .find(Filter::new().include(Inclusion::scoped(
-            "orders",
-            Filter::new().include("lines"),
-        )))
+        .find(Filter::new().include(Inclusion::scoped("orders", Filter::new().include("lines"))))
         .await?;
     assert_eq!(
         counting.reads.load(Ordering::SeqCst),
@@ -1027,10 +1045,7 @@ async fn inclusion_costs_one_query_per_level(ctx: Ctx) -> TestResult {
         for order in orders {
             assert_eq!(order.customer_id, customer.id);
             let lines = order.lines.as_deref().ok_or("included")?;
-            assert_eq!(
-                lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
-                [1, 2]
-            );
+            assert_eq!(lines.iter().map(|l| l.quantity).collect::<Vec<_>>(), [1, 2]);
             assert!(lines.iter().all(|l| l.order_id == order.id));
         }
     }

@@ -1,0 +1,199 @@
+//! Transactions: a driver session with a transaction started at the read concern the asked
+//! isolation level maps to, behind a [`Store`] whose every operation runs in it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use mongodb::ClientSession;
+use mongodb::options::{ReadConcern, WriteConcern};
+use portico_domain::{
+    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
+};
+use portico_ports::{
+    IsolationLevel, RowSink, Store, Transaction, TransactionOptions, TransactionStore,
+};
+
+use portico_txn::{Finish, Tx};
+use crate::{MongoStore, errors};
+
+/// The read concern a transaction at `level` runs with. A MongoDB transaction reads from one
+/// snapshot and fails a write to a document changed since (`WriteConflict`): snapshot
+/// isolation, which is at least read committed and repeatable read, but not serializable
+/// (two transactions may each read what the other writes: write skew), and never shows
+/// uncommitted data. So read uncommitted and serializable are refused rather than run
+/// differently.
+pub(crate) fn read_concern(level: IsolationLevel) -> Result<ReadConcern> {
+    match level {
+        IsolationLevel::ReadCommitted => Ok(ReadConcern::majority()),
+        IsolationLevel::RepeatableRead => Ok(ReadConcern::snapshot()),
+        other => Err(Error::Unsupported(format!(
+            "{other} transactions on MongoDB (its transactions are snapshot isolation: use \
+             read committed or repeatable read)"
+        ))),
+    }
+}
+
+/// A session with a transaction in progress (a local type, so it can implement [`Finish`]).
+pub(crate) struct Session(pub(crate) ClientSession);
+
+#[async_trait]
+impl Finish for Session {
+    async fn commit(mut self) -> Result<()> {
+        self.0
+            .commit_transaction()
+            .await
+            .map_err(errors::map_transaction)
+    }
+
+    async fn rollback(mut self) -> Result<()> {
+        self.0
+            .abort_transaction()
+            .await
+            .map_err(errors::map_transaction)
+    }
+
+    /// The server aborts a transaction in which a command failed.
+    fn aborted_by(&self, error: &Error) -> bool {
+        portico_txn::from_the_backend(error)
+    }
+}
+
+impl MongoStore {
+    /// Starts a session and a transaction in it (see [`Store::begin`]).
+    pub(crate) async fn begin_transaction(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Transaction> {
+        if self.tx.is_some() {
+            return Err(Error::Unsupported(
+                "transactions do not nest: this store is already a transaction's".to_owned(),
+            ));
+        }
+        let read_concern = read_concern(options.isolation)?;
+        let mut session = self
+            .db
+            .client()
+            .start_session()
+            .await
+            .map_err(errors::map_transaction)?;
+        session
+            .start_transaction()
+            .read_concern(read_concern)
+            .write_concern(WriteConcern::majority())
+            .await
+            .map_err(errors::map_transaction)?;
+        let tx = Tx::start(Session(session), options.timeout);
+        let mut store = self.clone();
+        store.tx = Some(tx.clone());
+        // A transaction's store begins none.
+        store.capabilities.transactions = false;
+        Ok(Transaction::new(
+            Arc::new(MongoTransaction { store, tx }),
+            options,
+        ))
+    }
+}
+
+/// The store of an open transaction.
+#[derive(Debug)]
+struct MongoTransaction {
+    /// Runs every operation in the transaction's session.
+    store: MongoStore,
+    tx: Arc<Tx<Session>>,
+}
+
+#[async_trait]
+impl Store for MongoTransaction {
+    fn capabilities(&self) -> &Capabilities {
+        &self.store.capabilities
+    }
+
+    async fn migrate(&self, model: &ModelDef) -> Result<()> {
+        Err(Error::Unsupported(format!(
+            "migrating {} inside a transaction: migrate before beginning it",
+            model.name
+        )))
+    }
+
+    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
+        self.tx.run(self.store.insert(model, records)).await
+    }
+
+    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
+        self.tx.run(self.store.find(model, filter)).await
+    }
+
+    async fn find_each<'s>(
+        &self,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+        sink: &mut RowSink<'s>,
+    ) -> Result<()> {
+        self.tx.run(self.store.find_each(model, filter, sink)).await
+    }
+
+    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
+        self.tx.run(self.store.count(model, condition)).await
+    }
+
+    async fn update(
+        &self,
+        model: &ModelDef,
+        patch: &Record,
+        condition: &Checked<Where>,
+    ) -> Result<u64> {
+        self.tx
+            .run(self.store.update(model, patch, condition))
+            .await
+    }
+
+    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
+        self.tx.run(self.store.replace(model, id, record)).await
+    }
+
+    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
+        self.tx.run(self.store.delete(model, condition)).await
+    }
+}
+
+#[async_trait]
+impl TransactionStore for MongoTransaction {
+    async fn commit(&self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    async fn rollback(&self) -> Result<()> {
+        self.tx.rollback().await
+    }
+
+    fn abandon(&self) {
+        self.tx.abandon();
+    }
+
+    fn is_active(&self) -> bool {
+        self.tx.is_active()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_isolation_serves_read_committed_and_repeatable_read_only() {
+        assert_eq!(
+            read_concern(IsolationLevel::ReadCommitted).ok(),
+            Some(ReadConcern::majority())
+        );
+        assert_eq!(
+            read_concern(IsolationLevel::RepeatableRead).ok(),
+            Some(ReadConcern::snapshot())
+        );
+        for level in [
+            IsolationLevel::ReadUncommitted,
+            IsolationLevel::Serializable,
+        ] {
+            assert!(matches!(read_concern(level), Err(Error::Unsupported(_))));
+        }
+    }
+}

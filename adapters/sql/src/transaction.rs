@@ -1,0 +1,224 @@
+//! Transactions: a connection taken from the pool for the transaction's life, begun at the
+//! asked isolation level, behind a [`Store`] whose every statement runs on it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use portico_domain::{
+    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
+};
+use portico_ports::{
+    IsolationLevel, RowSink, Store, Transaction, TransactionOptions, TransactionStore,
+};
+
+use crate::conn::TxConn;
+use portico_txn::{Finish, Tx};
+use crate::{Dialect, Pool, SqlStore, error};
+
+/// The statement that begins a transaction at `level` (sqlx's `begin_with`).
+///
+/// - PostgreSQL: `BEGIN ISOLATION LEVEL …`; read uncommitted runs as read committed there
+///   (PostgreSQL never shows uncommitted data, which the SQL standard allows).
+/// - MySQL/MariaDB: `SET TRANSACTION ISOLATION LEVEL …` (for the next transaction of the
+///   session) then `START TRANSACTION`, in one round trip.
+/// - SQLite: `BEGIN IMMEDIATE` for every level: SQLite transactions are serializable, and
+///   taking the write lock at the start makes a second writer wait (up to the busy timeout)
+///   at its `BEGIN` instead of failing at its first write.
+pub(crate) fn begin_statement(dialect: Dialect, level: IsolationLevel) -> String {
+    match dialect {
+        Dialect::Postgres => format!("BEGIN ISOLATION LEVEL {}", level.sql()),
+        Dialect::MySql => format!(
+            "SET TRANSACTION ISOLATION LEVEL {}; START TRANSACTION",
+            level.sql()
+        ),
+        Dialect::Sqlite => "BEGIN IMMEDIATE".to_owned(),
+    }
+}
+
+#[async_trait]
+impl Finish for TxConn {
+    async fn commit(self) -> Result<()> {
+        TxConn::commit(self).await.map_err(error::map_transaction)
+    }
+
+    async fn rollback(self) -> Result<()> {
+        TxConn::rollback(self).await.map_err(error::map_transaction)
+    }
+
+    fn aborted_by(&self, error: &Error) -> bool {
+        match self {
+            // After a failed statement PostgreSQL refuses every other one, and turns COMMIT
+            // into ROLLBACK without an error.
+            #[cfg(feature = "postgres")]
+            TxConn::Postgres(_) => portico_txn::from_the_backend(error),
+            // A failed statement is undone alone.
+            #[cfg(feature = "mysql")]
+            TxConn::MySql(_) => false,
+            #[cfg(feature = "sqlite")]
+            TxConn::Sqlite(_) => false,
+        }
+    }
+}
+
+impl SqlStore {
+    /// Begins a transaction on a connection of the pool (see [`Store::begin`]).
+    pub(crate) async fn begin_transaction(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Transaction> {
+        if self.tx.is_some() {
+            return Err(Error::Unsupported(
+                "transactions do not nest: this store is already a transaction's".to_owned(),
+            ));
+        }
+        let statement = begin_statement(self.dialect, options.isolation);
+        let conn = match &self.pool {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => TxConn::Postgres(
+                pool.begin_with(statement)
+                    .await
+                    .map_err(error::map_transaction)?,
+            ),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(pool) => TxConn::MySql(
+                pool.begin_with(statement)
+                    .await
+                    .map_err(error::map_transaction)?,
+            ),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(pool) => TxConn::Sqlite(
+                pool.begin_with(statement)
+                    .await
+                    .map_err(error::map_transaction)?,
+            ),
+        };
+        let tx = Tx::start(conn, options.timeout);
+        let mut store = self.clone();
+        store.tx = Some(tx.clone());
+        // A transaction's store begins none.
+        store.capabilities.transactions = false;
+        Ok(Transaction::new(
+            Arc::new(SqlTransaction { store, tx }),
+            options,
+        ))
+    }
+}
+
+/// The store of an open transaction.
+#[derive(Debug)]
+struct SqlTransaction {
+    /// Runs every statement on the transaction's connection.
+    store: SqlStore,
+    tx: Arc<Tx<TxConn>>,
+}
+
+#[async_trait]
+impl Store for SqlTransaction {
+    fn capabilities(&self) -> &Capabilities {
+        &self.store.capabilities
+    }
+
+    async fn migrate(&self, model: &ModelDef) -> Result<()> {
+        Err(Error::Unsupported(format!(
+            "migrating {} inside a transaction: migrate before beginning it",
+            model.name
+        )))
+    }
+
+    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
+        self.tx.run(self.store.insert(model, records)).await
+    }
+
+    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
+        self.tx.run(self.store.find(model, filter)).await
+    }
+
+    async fn find_each<'s>(
+        &self,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+        sink: &mut RowSink<'s>,
+    ) -> Result<()> {
+        self.tx.run(self.store.find_each(model, filter, sink)).await
+    }
+
+    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
+        self.tx.run(self.store.count(model, condition)).await
+    }
+
+    async fn update(
+        &self,
+        model: &ModelDef,
+        patch: &Record,
+        condition: &Checked<Where>,
+    ) -> Result<u64> {
+        self.tx
+            .run(self.store.update(model, patch, condition))
+            .await
+    }
+
+    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
+        self.tx.run(self.store.replace(model, id, record)).await
+    }
+
+    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
+        self.tx.run(self.store.delete(model, condition)).await
+    }
+}
+
+#[async_trait]
+impl TransactionStore for SqlTransaction {
+    async fn commit(&self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    async fn rollback(&self) -> Result<()> {
+        self.tx.rollback().await
+    }
+
+    fn abandon(&self) {
+        self.tx.abandon();
+    }
+
+    fn is_active(&self) -> bool {
+        self.tx.is_active()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_dialect_begins_at_the_asked_level() {
+        let all = |dialect| {
+            IsolationLevel::ALL
+                .iter()
+                .map(|level| begin_statement(dialect, *level))
+                .collect::<Vec<_>>()
+        };
+        expect_test::expect![[r#"
+            [
+                "BEGIN ISOLATION LEVEL READ UNCOMMITTED",
+                "BEGIN ISOLATION LEVEL READ COMMITTED",
+                "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            ]
+        "#]]
+        .assert_debug_eq(&all(Dialect::Postgres));
+        expect_test::expect![[r#"
+            [
+                "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED; START TRANSACTION",
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION",
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION",
+                "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE; START TRANSACTION",
+            ]
+        "#]]
+        .assert_debug_eq(&all(Dialect::MySql));
+        assert!(
+            all(Dialect::Sqlite)
+                .iter()
+                .all(|statement| statement == "BEGIN IMMEDIATE")
+        );
+    }
+}
