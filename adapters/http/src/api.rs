@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 use crate::crud::CrudResource;
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
 use crate::openapi::{self, ApiInfo};
+use crate::relation::RelationResource;
 use portico_domain::error::error_chain;
 
 /// The request body limit applied unless [`RestApi::body_limit`] says otherwise: 1 MiB, as
@@ -45,6 +46,15 @@ pub enum BuildError {
     DuplicateModel(String),
     /// A CORS origin is not a valid header value.
     InvalidOrigin(String),
+    /// A [`RelationResource`] names a relation its model does not have.
+    UnknownRelation {
+        /// The source model.
+        model: String,
+        /// The relation name given.
+        relation: String,
+    },
+    /// A relation's path segment is empty or holds `/` or `:`.
+    InvalidSegment(String),
 }
 
 impl std::fmt::Display for BuildError {
@@ -57,6 +67,13 @@ impl std::fmt::Display for BuildError {
             BuildError::DuplicatePath(p) => write!(f, "the path {p} is mounted twice"),
             BuildError::DuplicateModel(m) => write!(f, "the model {m} is mounted twice"),
             BuildError::InvalidOrigin(o) => write!(f, "invalid CORS origin {o:?}"),
+            BuildError::UnknownRelation { model, relation } => {
+                write!(f, "the model {model} has no relation {relation}")
+            }
+            BuildError::InvalidSegment(s) => write!(
+                f,
+                "invalid relation path segment {s:?}: it must be non-empty, without '/' or ':'"
+            ),
         }
     }
 }
@@ -70,8 +87,8 @@ struct ExtraRoute {
     path_item: Option<Json>,
 }
 
-/// A LoopBack-compatible REST API: CRUD resources, extra routes, `/openapi.json`,
-/// `/openapi.yaml` and the explorer at `/explorer`.
+/// A LoopBack-compatible REST API: CRUD resources, relation routes, extra routes,
+/// `/openapi.json`, `/openapi.yaml` and the explorer at `/explorer`.
 ///
 /// ```no_run
 /// # use std::sync::Arc;
@@ -85,6 +102,7 @@ struct ExtraRoute {
 pub struct RestApi {
     info: ApiInfo,
     resources: Vec<CrudResource>,
+    relations: Vec<RelationResource>,
     extra_routes: Vec<ExtraRoute>,
     cors: CorsPolicy,
     body_limit: usize,
@@ -96,6 +114,7 @@ impl std::fmt::Debug for RestApi {
         f.debug_struct("RestApi")
             .field("info", &self.info)
             .field("resources", &self.resources)
+            .field("relations", &self.relations)
             .field("cors", &self.cors)
             .field("body_limit", &self.body_limit)
             .field("explorer", &self.explorer)
@@ -115,6 +134,7 @@ impl RestApi {
         RestApi {
             info,
             resources: Vec::new(),
+            relations: Vec::new(),
             extra_routes: Vec::new(),
             cors: CorsPolicy::AnyOrigin,
             body_limit: DEFAULT_BODY_LIMIT,
@@ -125,6 +145,12 @@ impl RestApi {
     /// Mounts a model's CRUD routes.
     pub fn resource(mut self, resource: CrudResource) -> Self {
         self.resources.push(resource);
+        self
+    }
+
+    /// Mounts the routes of one relation of a model (`/todo-lists/{id}/todos`).
+    pub fn relation(mut self, relation: RelationResource) -> Self {
+        self.relations.push(relation);
         self
     }
 
@@ -174,7 +200,7 @@ impl RestApi {
                     .map(|item| (openapi_path(&r.path), item))
             })
             .collect();
-        openapi::document(&self.info, &self.resources, &extra)
+        openapi::document(&self.info, &self.resources, &self.relations, &extra)
     }
 
     fn check(&self) -> Result<(), BuildError> {
@@ -190,6 +216,26 @@ impl RestApi {
             }
             if !models.insert(resource.model().name.clone()) {
                 return Err(BuildError::DuplicateModel(resource.model().name.clone()));
+            }
+        }
+        for relation in &self.relations {
+            let base = relation.base_path();
+            if !base.starts_with('/') || base.ends_with('/') || base.contains(':') {
+                return Err(BuildError::InvalidBasePath(base.to_owned()));
+            }
+            let segment = relation.path_segment();
+            if segment.is_empty() || segment.contains(['/', ':', '*', '{', '}']) {
+                return Err(BuildError::InvalidSegment(segment.to_owned()));
+            }
+            if relation.relation().is_none() {
+                return Err(BuildError::UnknownRelation {
+                    model: relation.model().name.clone(),
+                    relation: relation.relation_name().to_owned(),
+                });
+            }
+            let path = relation.route_path();
+            if !paths.insert(path.clone()) {
+                return Err(BuildError::DuplicatePath(path));
             }
         }
         for route in &self.extra_routes {
@@ -208,8 +254,8 @@ impl RestApi {
     /// Builds the endpoint to serve.
     ///
     /// # Errors
-    /// [`BuildError`] for an invalid or duplicated base path, a model mounted twice or an
-    /// invalid CORS origin.
+    /// [`BuildError`] for an invalid or duplicated base path, a model mounted twice, an unknown
+    /// relation or invalid relation path segment, or an invalid CORS origin.
     pub fn into_endpoint(self) -> Result<BoxEndpoint<'static, Response>, BuildError> {
         self.check()?;
         let document = self.openapi();
@@ -218,6 +264,9 @@ impl RestApi {
         let mut route = Route::new();
         for resource in self.resources {
             route = resource.add_routes(route, self.body_limit);
+        }
+        for relation in self.relations {
+            route = relation.add_routes(route, self.body_limit);
         }
         for extra in self.extra_routes {
             route = route.at(extra.path, extra.endpoint);

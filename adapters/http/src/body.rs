@@ -3,6 +3,7 @@
 
 use poem::Request;
 use poem::error::ReadBodyError;
+use portico_domain::{Error, ModelDef, Record, Value, WriteMode};
 use serde_json::Value as Json;
 
 use crate::error::ApiError;
@@ -63,6 +64,50 @@ pub(crate) async fn read_json(req: &mut Request, limit: usize) -> Result<Json, A
         )));
     }
     Ok(json)
+}
+
+/// A JSON body as a record of `model` for `mode`, every problem reported at once (422).
+///
+/// Properties named as one of the model's relations (navigational properties) are kept as they
+/// are, so that the repository refuses them with its own message (400), as for any other
+/// caller. `optional` names a property that may be left out even when the model requires it:
+/// the key a relation route sets itself.
+pub(crate) fn record_from_json(
+    model: &ModelDef,
+    json: &Json,
+    mode: WriteMode,
+    optional: Option<&str>,
+) -> Result<Record, ApiError> {
+    let mut navigational = Vec::new();
+    let mut stored = json.clone();
+    if let Some(object) = stored.as_object_mut() {
+        for relation in &model.relations {
+            if let Some(value) = object.remove(&relation.name) {
+                navigational.push((relation.name.clone(), value));
+            }
+        }
+    }
+    let mut record = match model.record_from_json(&stored, mode) {
+        Ok(record) => record,
+        Err(mut errors) => {
+            let left_out = |d: &portico_domain::ValidationDetail| {
+                d.code == "required"
+                    && optional.is_some_and(|name| d.info["missingProperty"] == name)
+            };
+            errors.details.retain(|d| !left_out(d));
+            if !errors.details.is_empty() {
+                return Err(Error::Validation(errors).into());
+            }
+            // Only the optional property was missing: every other check passed.
+            model
+                .record_from_json(&stored, WriteMode::Patch)
+                .map_err(|errors| ApiError::from(Error::Validation(errors)))?
+        }
+    };
+    for (name, value) in navigational {
+        record.insert(name, Value::from_json_untyped(&value));
+    }
+    Ok(record)
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ impl Endpoint for CrudEndpoint {
 }
 
 /// A 200 JSON response.
-fn json_response(json: &Json) -> Response {
+pub(crate) fn json_response(json: &Json) -> Response {
     Response::builder()
         .content_type(JSON_MEDIA_TYPE)
         .body(Body::from_vec(json.to_string().into_bytes()))
@@ -218,6 +218,21 @@ fn json_response(json: &Json) -> Response {
 /// A 204 response.
 fn no_content() -> Response {
     Response::builder().status(StatusCode::NO_CONTENT).finish()
+}
+
+/// The `{id}` path parameter, coerced to the type of `model`'s id property (400 otherwise).
+pub(crate) fn path_id(model: &ModelDef, req: &Request) -> Result<Value, ApiError> {
+    let raw = req.raw_path_param("id").unwrap_or_default();
+    let id_property = model.id_property();
+    match Value::String(raw.to_owned()).coerce(&id_property.ty) {
+        Ok(id) if !id.is_null() && !raw.is_empty() => Ok(id),
+        _ => Err(ApiError::invalid_parameter("id", raw).with_details(json!([{
+            "path": "/id",
+            "code": "type",
+            "message": format!("must be {}", id_property.ty),
+            "info": {"type": id_property.ty.to_string()},
+        }]))),
+    }
 }
 
 impl Handlers {
@@ -286,26 +301,15 @@ impl Handlers {
         }
     }
 
-    /// A request body as a record of the model, every problem reported (422).
+    /// A request body as a record of the model, every problem reported (422); navigational
+    /// properties are left for the repository to refuse (400).
     fn record(&self, json: &Json, mode: WriteMode) -> Result<Record, ApiError> {
-        self.model()
-            .record_from_json(json, mode)
-            .map_err(|errors| Error::Validation(errors).into())
+        body::record_from_json(self.model(), json, mode, None)
     }
 
     /// The `{id}` path parameter, coerced to the id property's type.
     fn path_id(&self, req: &Request) -> Result<Value, ApiError> {
-        let raw = req.raw_path_param("id").unwrap_or_default();
-        let id_property = self.model().id_property();
-        match Value::String(raw.to_owned()).coerce(&id_property.ty) {
-            Ok(id) if !id.is_null() && !raw.is_empty() => Ok(id),
-            _ => Err(ApiError::invalid_parameter("id", raw).with_details(json!([{
-                "path": "/id",
-                "code": "type",
-                "message": format!("must be {}", id_property.ty),
-                "info": {"type": id_property.ty.to_string()},
-            }]))),
-        }
+        path_id(self.model(), req)
     }
 
     /// The `filter` parameter of a list request, with the page size applied: the limit is the

@@ -259,6 +259,26 @@ impl From<Error> for ApiError {
                     "Service Unavailable",
                 )
             }
+            Error::TransactionConflict(_) => {
+                // Retryable: the client may send the request again. The cause is only logged.
+                tracing::warn!(error = %portico_domain::error::error_chain(&error), "transaction conflict");
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "ConflictError",
+                    code,
+                    error.to_string(),
+                )
+            }
+            Error::TransactionClosed(_) => {
+                // A request never owns a transaction: using a finished one is a server bug.
+                tracing::error!(error = %error, "a finished transaction was used");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    code,
+                    "Internal Server Error",
+                )
+            }
             other => {
                 tracing::error!(error = %portico_domain::error::error_chain(&other), "request failed");
                 ApiError::internal()
@@ -349,6 +369,14 @@ mod tests {
                 Error::backend(message()),
                 (500, "InternalServerError", "INTERNAL_SERVER_ERROR"),
             ),
+            (
+                Error::transaction_conflict(message()),
+                (409, "ConflictError", "TRANSACTION_CONFLICT"),
+            ),
+            (
+                Error::TransactionClosed("the transaction was already committed".into()),
+                (500, "InternalServerError", "TRANSACTION_CLOSED"),
+            ),
         ];
         for (error, expected) in cases {
             assert_eq!(status_and_code(error), expected);
@@ -370,6 +398,7 @@ mod tests {
         for error in [
             Error::backend(portico_domain::error::Message("password=hunter2".into())),
             Error::unavailable(portico_domain::error::Message("password=hunter2".into())),
+            Error::transaction_conflict(portico_domain::error::Message("password=hunter2".into())),
         ] {
             let body = ApiError::from(error).to_json().to_string();
             assert!(!body.contains("hunter2"), "{body}");

@@ -34,16 +34,23 @@
 //!
 //! ## Routes
 //!
-//! See [`CrudResource`] for the eight routes. `filter` and `where` accept LoopBack's two
-//! encodings — URL-encoded JSON (`?filter={"limit":3}`) and the bracket form
+//! See [`CrudResource`] for the eight routes, and [`RelationResource`] for the routes
+//! `lb4 relation` generates (`/todo-lists/{id}/todos`, `/todos/{id}/todo-list`,
+//! `/todo-lists/{id}/image`). `filter` and `where` accept LoopBack's two encodings —
+//! URL-encoded JSON (`?filter={"limit":3}`) and the bracket form
 //! (`?filter[limit]=3&filter[where][title][like]=%25milk%25`) — coerced and checked against the
-//! model by the core, every problem reported at once.
+//! model by the core, every problem reported at once. `include` works in every `GET` filter
+//! (`?filter[include][]=todos`, `?filter[include][0][relation]=todos`, or with a `scope`): the
+//! included relations appear as navigational properties, and the published schemas
+//! (`TodoListWithRelations`, the `include` of `TodoList.Filter`) say so.
 //!
 //! ## Pages
 //!
 //! A list request is never unbounded: without `limit` it returns at most the resource's
 //! maximum page size ([`DEFAULT_MAX_PAGE_SIZE`], 1000, unless
-//! [`CrudResource::max_page_size`] says otherwise), and a larger `limit` is capped to it.
+//! [`CrudResource::max_page_size`] says otherwise), and a larger `limit` is capped to it. The
+//! `GET` of a to-many relation is paged the same way. An inclusion's scope is not capped: its
+//! `limit` and `skip` apply per parent record, as the scope says.
 //!
 //! ## Errors
 //!
@@ -55,8 +62,8 @@
 //! |---|---|---|
 //! | 400 | `INVALID_PARAMETER_VALUE` | a bad `filter`, `where` or path id (every problem in `details`); a body that is not JSON or holds `__proto__` / `constructor.prototype`; a body id differing from the path id |
 //! | 400 | `MISSING_REQUIRED_PARAMETER` | an empty body |
-//! | 400 | `INVALID_BODY_DEFINITION` | an empty patch (`{}`) |
-//! | 404 | `ENTITY_NOT_FOUND` | `Entity not found: Todo with id 99` |
+//! | 400 | `INVALID_BODY_DEFINITION` | an empty patch (`{}`); a navigational property in a body; a relation route's body changing the key the relation sets |
+//! | 404 | `ENTITY_NOT_FOUND` | `Entity not found: Todo with id 99`; a relation route's source that does not exist (`POST`), a to-one relation with no related record (`GET`) |
 //! | 404 | `ENDPOINT_NOT_FOUND` | `Endpoint "GET /x" not found.` (unknown routes and verbs) |
 //! | 409 | `CONFLICT` | a duplicate id or unique value |
 //! | 413 | `ENTITY_TOO_LARGE` | a body over the limit ([`DEFAULT_BODY_LIMIT`], 1 MiB), also chunked |
@@ -82,6 +89,7 @@ mod crud;
 mod error;
 mod explorer;
 mod openapi;
+mod relation;
 
 pub use api::{BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, RestApi};
 pub use crud::{CrudResource, DEFAULT_MAX_PAGE_SIZE};
@@ -90,4 +98,7 @@ pub use openapi::ApiInfo;
 #[doc(no_inline)]
 pub use portico_domain::ModelDef;
 #[doc(no_inline)]
+pub use portico_ports::CrudRepository;
+#[doc(no_inline)]
 pub use portico_ports::RecordRepository;
+pub use relation::RelationResource;

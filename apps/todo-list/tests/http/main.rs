@@ -1,0 +1,161 @@
+//! End-to-end HTTP tests of the TodoList app over real TCP: every relation route, `include` in
+//! both filter encodings, and the errors relations add, on each backend (memory and SQLite
+//! always; PostgreSQL, MySQL/MariaDB and MongoDB when `PORTICO_TEST_POSTGRES_URL`,
+//! `PORTICO_TEST_MYSQL_URL`, `PORTICO_TEST_MONGO_URL` are set or containers can be started,
+//! else skipped with the reason printed, or failed when `PORTICO_REQUIRE_ALL_BACKENDS=1`).
+//! Each case gets a fresh store and its own server on `127.0.0.1:0`. The structure is the
+//! Todo app's (`apps/todo/tests/http`), whose raw HTTP client is shared.
+
+// Test-only modules share items with `pub`; nothing here is a public API.
+#![allow(unreachable_pub)]
+
+mod cases;
+// The Todo app's blocking HTTP/1.1 client, shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../../todo/tests/http/client.rs"]
+mod client;
+
+use std::sync::{Arc, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use poem::Response;
+use poem::endpoint::BoxEndpoint;
+use portico_ports::Store;
+use portico_testing::Backend;
+use portico_todo_list::HttpSettings;
+
+use client::Client;
+
+/// The runtime the servers and stores run on; test bodies are blocking clients.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+/// A server running an endpoint on an ephemeral port, stopped when dropped.
+pub struct TestServer {
+    pub client: Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub fn start(endpoint: BoxEndpoint<'static, Response>) -> Result<TestServer, String> {
+        let (listener, address) =
+            portico_todo_list::bind("127.0.0.1", 0).map_err(|e| e.to_string())?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = runtime().spawn(async move {
+            portico_todo_list::serve(listener, endpoint, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(TestServer {
+            client: Client { address },
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = runtime().block_on(task);
+        }
+    }
+}
+
+/// What a case works with: a fresh store of one backend, and the TodoList app served over it.
+pub struct Ctx {
+    pub backend: Backend,
+    pub store: Arc<dyn Store>,
+    server: Option<TestServer>,
+}
+
+impl Ctx {
+    /// The TodoList app with default settings (started on first use).
+    pub fn app(&mut self) -> Result<Client, String> {
+        if self.server.is_none() {
+            self.server = Some(self.start_app(&HttpSettings::default())?);
+        }
+        Ok(self.server.as_ref().map(|s| s.client).ok_or("no server")?)
+    }
+
+    /// Another instance of the TodoList app over the same store, with these settings.
+    pub fn start_app(&self, settings: &HttpSettings) -> Result<TestServer, String> {
+        let endpoint =
+            portico_todo_list::endpoint(self.store.clone(), settings).map_err(|e| e.to_string())?;
+        TestServer::start(endpoint)
+    }
+}
+
+/// A case: its name, whether it depends on the backend (else it runs on memory only), and
+/// its body.
+pub struct Case {
+    pub name: &'static str,
+    pub per_backend: bool,
+    pub run: fn(&mut Ctx) -> Result<(), String>,
+}
+
+fn run_case(backend: Backend, case: &Case) -> Result<(), Failed> {
+    let (store, teardown) = runtime()
+        .block_on(portico_testing::store(backend))
+        .map_err(|u| u.0)?
+        .into_parts();
+    let outcome = runtime()
+        .block_on(portico_todo_list::migrate(store.as_ref()))
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            let mut ctx = Ctx {
+                backend,
+                store,
+                server: None,
+            };
+            (case.run)(&mut ctx)
+        });
+    if let Some(teardown) = teardown {
+        runtime().block_on(teardown);
+    }
+    outcome.map_err(Failed::from)
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let require_all = std::env::var("PORTICO_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1");
+    let cases: &'static [Case] = Box::leak(cases::all().into_boxed_slice());
+    let mut trials = Vec::new();
+    for backend in Backend::ALL {
+        let skip = backend.unavailable().map(|u| u.0);
+        if let Some(reason) = &skip {
+            if require_all {
+                eprintln!(
+                    "error: backend {} is required (PORTICO_REQUIRE_ALL_BACKENDS=1) but unavailable: {reason}",
+                    backend.name()
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+            eprintln!("note: skipping the {} HTTP tests: {reason}", backend.name());
+        }
+        for case in cases {
+            if !case.per_backend && backend != Backend::Memory {
+                continue;
+            }
+            let trial = Trial::test(format!("{}::{}", backend.name(), case.name), move || {
+                run_case(backend, case)
+            })
+            .with_ignored_flag(skip.is_some());
+            trials.push(trial);
+        }
+    }
+    libtest_mimic::run(&args, trials).exit_code()
+}
