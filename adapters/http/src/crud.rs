@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use poem::http::{Method, StatusCode};
+use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Request, Response, Route, RouteMethod};
 use portico_domain::{
     CheckOptions, Checked, Error, Filter, FilterError, FilterErrors, ModelDef, Record, Value,
@@ -12,8 +12,8 @@ use portico_domain::{
 use portico_ports::RecordRepository;
 use serde_json::{Value as Json, json};
 
-use crate::body;
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
+use crate::{body, etag};
 
 /// The page size applied when a list request gives no `limit`, and the largest `limit`
 /// honoured: larger ones are capped to it.
@@ -277,25 +277,39 @@ impl Handlers {
                 let id = self.path_id(&req)?;
                 let filter = self.by_id_filter(&query)?;
                 let found = repo.find_by_id(id, filter).await?;
-                Ok(json_response(&self.model().to_public_json(&found)))
+                let mut response = json_response(&self.model().to_public_json(&found));
+                if let Some(tag) = etag::of(self.model(), &found) {
+                    response.headers_mut().insert(header::ETAG, tag);
+                }
+                Ok(response)
             }
             Operation::UpdateById => {
                 let id = self.path_id(&req)?;
+                let expected = etag::if_match(self.model(), &req)?;
                 let json = body::read_json(&mut req, self.body_limit).await?;
-                let patch = self.record(&json, WriteMode::Patch)?;
-                repo.update_by_id(id, patch).await?;
+                let mut patch = self.record(&json, WriteMode::Patch)?;
+                etag::expect(self.model(), &mut patch, expected);
+                etag::checked(repo.update_by_id(id, patch).await, expected)?;
                 Ok(no_content())
             }
             Operation::ReplaceById => {
                 let id = self.path_id(&req)?;
+                let expected = etag::if_match(self.model(), &req)?;
                 let json = body::read_json(&mut req, self.body_limit).await?;
-                let record = self.record(&json, WriteMode::Replace)?;
-                repo.replace_by_id(id, record).await?;
+                let mut record = self.record(&json, WriteMode::Replace)?;
+                etag::expect(self.model(), &mut record, expected);
+                etag::checked(repo.replace_by_id(id, record).await, expected)?;
                 Ok(no_content())
             }
             Operation::DeleteById => {
                 let id = self.path_id(&req)?;
-                repo.delete_by_id(id).await?;
+                match etag::if_match(self.model(), &req)? {
+                    Some(version) => etag::checked(
+                        repo.delete_by_id_at_version(id, version).await,
+                        Some(version),
+                    )?,
+                    None => repo.delete_by_id(id).await?,
+                }
                 Ok(no_content())
             }
         }

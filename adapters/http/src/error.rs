@@ -37,6 +37,16 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// 412 for an `If-Match` naming a version the entity is no longer at.
+    pub fn precondition_failed(message: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PreconditionFailedError",
+            "PRECONDITION_FAILED",
+            message,
+        )
+    }
+
     /// An error with this status, name, code and message, without details.
     pub fn new(
         status: StatusCode,
@@ -259,6 +269,12 @@ impl From<Error> for ApiError {
                     "Service Unavailable",
                 )
             }
+            Error::StaleVersion { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "ConflictError",
+                code,
+                error.to_string(),
+            ),
             Error::TransactionConflict(_) => {
                 // Retryable: the client may send the request again. The cause is only logged.
                 tracing::warn!(error = %portico_domain::error::error_chain(&error), "transaction conflict");

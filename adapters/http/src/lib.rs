@@ -66,6 +66,9 @@
 //! | 404 | `ENTITY_NOT_FOUND` | `Entity not found: Todo with id 99`; a relation route's source that does not exist (`POST`), a to-one relation with no related record (`GET`) |
 //! | 404 | `ENDPOINT_NOT_FOUND` | `Endpoint "GET /x" not found.` (unknown routes and verbs) |
 //! | 409 | `CONFLICT` | a duplicate id or unique value |
+//! | 409 | `STALE_VERSION` | a body carrying a version the entity is no longer at |
+//! | 409 | `TRANSACTION_CONFLICT` | a write lost to a concurrent transaction (retry it) |
+//! | 412 | `PRECONDITION_FAILED` | an `If-Match` ETag the entity is no longer at (models with a `version` property send `ETag` on GET by id) |
 //! | 413 | `ENTITY_TOO_LARGE` | a body over the limit ([`DEFAULT_BODY_LIMIT`], 1 MiB), also chunked |
 //! | 415 | `UNSUPPORTED_MEDIA_TYPE` | a body that is not `application/json` |
 //! | 422 | `VALIDATION_FAILED` | the body breaks the model; AJV-shaped `details` |
@@ -87,6 +90,7 @@ mod api;
 mod body;
 mod crud;
 mod error;
+mod etag;
 mod explorer;
 mod openapi;
 mod relation;

@@ -571,6 +571,30 @@ fn operation(resource: &CrudResource, operation: Operation) -> Json {
             no_content(format!("{name} DELETE success")),
         ),
     };
+    let (mut parameters, mut responses) = (parameters, responses);
+    if let Some(version) = model.version_property() {
+        // Optimistic concurrency: the version is the ETag, If-Match makes writes conditional.
+        match operation {
+            Operation::FindById => {
+                responses["200"]["headers"] = json!({"ETag": {
+                    "description": format!("The {name}'s version (`{}`), quoted", version.name),
+                    "schema": {"type": "string"}
+                }});
+            }
+            Operation::UpdateById | Operation::ReplaceById | Operation::DeleteById => {
+                if let Some(list) = parameters.as_array_mut() {
+                    list.push(json!({
+                        "name": "If-Match",
+                        "in": "header",
+                        "description": "The ETag read with the entity: the write happens only if it is still at that version",
+                        "schema": {"type": "string"}
+                    }));
+                }
+                responses["412"] = json!({"description": format!("The {name} is no longer at the If-Match version")});
+            }
+            _ => {}
+        }
+    }
     let mut op = Map::new();
     op.insert("x-controller-name".into(), json!(controller));
     op.insert("x-operation-name".into(), json!(operation.method_name()));

@@ -13,8 +13,8 @@ use portico_ports::{
     IsolationLevel, RowSink, Store, Transaction, TransactionOptions, TransactionStore,
 };
 
-use portico_txn::{Finish, Tx};
 use crate::{MongoStore, errors};
+use portico_txn::{Finish, Tx};
 
 /// The read concern a transaction at `level` runs with. A MongoDB transaction reads from one
 /// snapshot and fails a write to a document changed since (`WriteConflict`): snapshot

@@ -12,8 +12,8 @@ use portico_ports::{
 };
 
 use crate::conn::TxConn;
-use portico_txn::{Finish, Tx};
 use crate::{Dialect, Pool, SqlStore, error};
+use portico_txn::{Finish, Tx};
 
 /// The statement that begins a transaction at `level` (sqlx's `begin_with`).
 ///

@@ -172,10 +172,7 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
     Ok(attrs)
 }
 
-fn relation_attrs(
-    meta: &syn::meta::ParseNestedMeta<'_>,
-    key: &str,
-) -> syn::Result<RelationAttrs> {
+fn relation_attrs(meta: &syn::meta::ParseNestedMeta<'_>, key: &str) -> syn::Result<RelationAttrs> {
     let mut relation = RelationAttrs {
         kind: match key {
             "has_many" => "HasMany",
@@ -190,7 +187,10 @@ fn relation_attrs(
         through: None,
         through_key_from: None,
         through_key_to: None,
-        span: meta.path.get_ident().map_or_else(Span::call_site, Ident::span),
+        span: meta
+            .path
+            .get_ident()
+            .map_or_else(Span::call_site, Ident::span),
     };
     meta.parse_nested_meta(|inner| {
         let name = inner

@@ -743,3 +743,55 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod scope_paths {
+    use std::sync::OnceLock;
+
+    use crate::filter::{CheckOptions, Filter};
+    use crate::{
+        Capabilities, Error, ModelDef, PropertyDef, PropertyType, RelationDef, RelationKind,
+    };
+
+    fn parent() -> &'static ModelDef {
+        static DEF: OnceLock<ModelDef> = OnceLock::new();
+        DEF.get_or_init(|| {
+            ModelDef::new("Parent")
+                .property(PropertyDef::new("id", PropertyType::Integer).id())
+                .relation(RelationDef::new("children", RelationKind::HasMany, child))
+        })
+    }
+
+    fn child() -> &'static ModelDef {
+        static DEF: OnceLock<ModelDef> = OnceLock::new();
+        DEF.get_or_init(|| {
+            ModelDef::new("Child")
+                .property(PropertyDef::new("id", PropertyType::Integer).id())
+                .property(PropertyDef::new("parentId", PropertyType::Integer))
+                .relation(
+                    RelationDef::new("children", RelationKind::HasMany, child).key_to("parentId"),
+                )
+        })
+    }
+
+    #[test]
+    fn scope_problems_are_reported_once_under_their_inclusion() {
+        let json = serde_json::json!({"include": [{"relation": "children", "scope": {
+            "where": {"nope": 1},
+            "include": [{"relation": "children", "scope": {"where": {"bad": 2}}}]
+        }}]});
+        let options = CheckOptions::new(Capabilities::minimal());
+        let err = Filter::from_json_checked(&json, parent(), &options).unwrap_err();
+        let Error::InvalidFilter(errors) = err else {
+            panic!("{err:?}")
+        };
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/include/0/scope/where/nope",
+                "/include/0/scope/include/0/scope/where/bad"
+            ]
+        );
+    }
+}

@@ -219,10 +219,16 @@ fn include_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Inclusion>
                         format!("unknown inclusion key '{key}'"),
                     );
                 }
-                let scope = map
-                    .get("scope")
-                    .filter(|s| !s.is_null())
-                    .map(|s| Box::new(filter_at(s, &format!("{at}/scope"), errors)));
+                let scope = map.get("scope").filter(|s| !s.is_null()).map(|s| {
+                    let prefix = format!("{at}/scope");
+                    let mut scope = filter_at(s, &prefix, errors);
+                    // The check reports a scope's problems under its inclusion's path itself,
+                    // so the scope's conditions remember where they are within the scope.
+                    if let Some(w) = &mut scope.where_ {
+                        relativize(w, &prefix);
+                    }
+                    Box::new(scope)
+                });
                 match map.get("relation").and_then(J::as_str) {
                     Some(name) => out.push(Inclusion {
                         relation: name.to_owned(),
@@ -322,6 +328,22 @@ fn condition_at(property: &str, json: &J, path: &str, errors: &mut FilterErrors)
 }
 
 /// A condition remembering the JSON pointer of its property.
+/// Makes the recorded sources of a scope's conditions relative to the scope.
+fn relativize(clause: &mut Where, prefix: &str) {
+    match clause {
+        Where::And(parts) | Where::Or(parts) => {
+            for part in parts {
+                relativize(part, prefix);
+            }
+        }
+        Where::Cond(cond) => {
+            if let Some(rest) = cond.source.as_deref().and_then(|s| s.strip_prefix(prefix)) {
+                cond.source = Some(rest.into());
+            }
+        }
+    }
+}
+
 fn sourced(property: &str, op: Op, path: &str, shorthand: bool) -> Where {
     Where::Cond(super::Condition {
         property: property.to_owned(),

@@ -32,6 +32,19 @@ struct Badge {
     label: Option<String>,
 }
 
+/// A versioned model: its version is the ETag.
+#[derive(Entity, Clone, Debug)]
+struct Counter {
+    #[portico(id, generated)]
+    id: Option<i64>,
+    value: i64,
+    #[portico(version)]
+    version: Option<i64>,
+}
+
+/// Concurrent writers in the ETag case.
+const WRITERS: usize = 50;
+
 /// Runs `case` against the members and badges API on a fresh store of `backend`.
 fn with_api(backend: Backend, case: fn(Client) -> Outcome) -> Outcome {
     let (store, teardown) = runtime()
@@ -49,15 +62,21 @@ fn serve_api(store: Arc<dyn Store>) -> Result<TestServer, String> {
     runtime()
         .block_on(async {
             store.migrate(Member::definition()).await?;
+            store.migrate(Counter::definition()).await?;
             store.migrate(Badge::definition()).await
         })
         .map_err(|e| e.to_string())?;
     let members = Repository::<Member>::new(store.clone()).map_err(|e| e.to_string())?;
+    let counters = Repository::<Counter>::new(store.clone()).map_err(|e| e.to_string())?;
     let badges = Repository::<Badge>::new(store).map_err(|e| e.to_string())?;
     let endpoint = RestApi::new("faults", "1")
         .resource(CrudResource::new(
             "/members",
             Arc::new(members.records().clone()),
+        ))
+        .resource(CrudResource::new(
+            "/counters",
+            Arc::new(counters.records().clone()),
         ))
         .resource(CrudResource::new(
             "/badges",
@@ -179,5 +198,147 @@ pub fn concurrent_creates_of_one_id(backend: Backend) -> Outcome {
             )
         })?;
         expect_count(client, "/badges", 1)
+    })
+}
+
+/// `ETag` and `If-Match`: a stale tag is 412 and changes nothing, on PATCH, PUT and DELETE.
+pub fn if_match_refuses_stale_versions(backend: Backend) -> Outcome {
+    with_api(backend, |client| {
+        let created = client.json("POST", "/counters", &json!({"value": 0}))?;
+        ensure(
+            created.json() == json!({"id": 1, "value": 0, "version": 1}),
+            || format!("POST /counters: {}", created.text()),
+        )?;
+        let read = client.get("/counters/1")?;
+        ensure(read.header("etag") == Some("\"1\""), || {
+            format!("GET /counters/1 ETag: {:?}", read.header("etag"))
+        })?;
+        fn if_match(tag: &str) -> [(&'static str, &str); 2] {
+            [("Content-Type", "application/json"), ("If-Match", tag)]
+        }
+        let body = json!({"value": 5}).to_string();
+        let send = |method: &str, tag: &str| {
+            client.send(
+                method,
+                "/counters/1",
+                &if_match(tag),
+                crate::client::Body::Sized(body.as_bytes()),
+            )
+        };
+        let first = send("PATCH", "\"1\"")?;
+        ensure(first.status == 204, || {
+            format!("PATCH at \"1\": {}", first.status)
+        })?;
+        for method in ["PATCH", "PUT", "DELETE"] {
+            let stale = send(method, "\"1\"")?;
+            ensure(
+                stale.status == 412 && stale.json()["error"]["code"] == "PRECONDITION_FAILED",
+                || {
+                    format!(
+                        "{method} at a stale \"1\": {} {}",
+                        stale.status,
+                        stale.text()
+                    )
+                },
+            )?;
+        }
+        let now = client.get("/counters/1")?;
+        ensure(
+            now.json() == json!({"id": 1, "value": 5, "version": 2})
+                && now.header("etag") == Some("\"2\""),
+            || {
+                format!(
+                    "after the stale writes: {} {:?}",
+                    now.text(),
+                    now.header("etag")
+                )
+            },
+        )?;
+        let unversioned = client.send(
+            "DELETE",
+            "/members/1",
+            &[("If-Match", "\"1\"")],
+            crate::client::Body::None,
+        )?;
+        ensure(unversioned.status == 412, || {
+            format!(
+                "If-Match on a model without versions: {}",
+                unversioned.status
+            )
+        })?;
+        let delete = send("DELETE", "\"2\"")?;
+        ensure(delete.status == 204, || {
+            format!("DELETE at \"2\": {}", delete.status)
+        })?;
+        expect_count(client, "/counters", 0)
+    })
+}
+
+/// `WRITERS` clients each add 1 to one counter: read it with its ETag, PATCH with `If-Match`,
+/// and on 412 read again. Exactly one PATCH succeeds per version: the final value is `WRITERS`
+/// (none lost), and the versions the winners wrote at are all distinct (none duplicated).
+pub fn concurrent_patches_with_etags_lose_nothing(backend: Backend) -> Outcome {
+    with_api(backend, |client| {
+        let created = client.json("POST", "/counters", &json!({"value": 0}))?;
+        ensure(created.status == 200, || {
+            format!("POST: {}", created.text())
+        })?;
+        let barrier = Arc::new(Barrier::new(WRITERS));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|_| {
+                let barrier = barrier.clone();
+                std::thread::spawn(move || -> Result<(String, usize), String> {
+                    barrier.wait();
+                    let mut refused = 0;
+                    loop {
+                        let read = client.get("/counters/1")?;
+                        let tag = read.header("etag").ok_or("no ETag")?.to_owned();
+                        let value = read.json()["value"].as_i64().ok_or("no value")?;
+                        let body = json!({"value": value + 1}).to_string();
+                        let patched = client.send(
+                            "PATCH",
+                            "/counters/1",
+                            &[("Content-Type", "application/json"), ("If-Match", &tag)],
+                            crate::client::Body::Sized(body.as_bytes()),
+                        )?;
+                        match patched.status {
+                            204 => return Ok((tag, refused)),
+                            412 => refused += 1,
+                            other => return Err(format!("PATCH: {other} {}", patched.text())),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut tags = Vec::new();
+        let mut refused = 0;
+        for writer in writers {
+            let (tag, r) = writer
+                .join()
+                .map_err(|_| "a writer thread panicked".to_owned())??;
+            tags.push(tag);
+            refused += r;
+        }
+        tags.sort();
+        tags.dedup();
+        ensure(tags.len() == WRITERS, || {
+            format!(
+                "two writers won at one version: {} distinct tags",
+                tags.len()
+            )
+        })?;
+        let last = client.get("/counters/1")?;
+        let expected = json!({"id": 1, "value": WRITERS, "version": WRITERS + 1});
+        ensure(last.json() == expected, || {
+            format!(
+                "expected {expected}, got {} ({refused} refused PATCHes)",
+                last.text()
+            )
+        })?;
+        eprintln!(
+            "  {} ETag PATCHes: {WRITERS} succeeded, {refused} refused with 412",
+            WRITERS + refused
+        );
+        Ok(())
     })
 }

@@ -10,6 +10,9 @@
 //!   and in-process (`portico_todo::serve`'s shutdown future).
 //! - `<backend>::concurrent_creates_of_one_unique_value` / `…_of_one_id`: 20 concurrent creates,
 //!   one 200 and 19 409, on every backend of the end-to-end suite.
+//! - `<backend>::if_match_refuses_stale_versions` and
+//!   `…::concurrent_patches_with_etags_lose_nothing`: optimistic concurrency over HTTP (`ETag`,
+//!   `If-Match`, 412); 50 clients PATCH one entity with the ETag each read.
 //!
 //! Unavailable backends (no server URL, no PostgreSQL binaries) are skipped with the reason
 //! printed, or fail the run under `PORTICO_REQUIRE_ALL_BACKENDS=1`.
@@ -154,7 +157,15 @@ fn main() -> std::process::ExitCode {
     }
 
     type BackendCase = fn(Backend) -> Outcome;
-    let backend_cases: [(&str, BackendCase); 2] = [
+    let backend_cases: [(&str, BackendCase); 4] = [
+        (
+            "if_match_refuses_stale_versions",
+            conflicts::if_match_refuses_stale_versions,
+        ),
+        (
+            "concurrent_patches_with_etags_lose_nothing",
+            conflicts::concurrent_patches_with_etags_lose_nothing,
+        ),
         (
             "concurrent_creates_of_one_unique_value",
             conflicts::concurrent_creates_of_one_unique_value,
