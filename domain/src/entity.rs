@@ -45,6 +45,18 @@ pub trait Entity: Clone + Send + Sync + 'static {
             .collect();
         Self::from_record(record)
     }
+
+    /// Sets the navigational field of `relation` from related rows, each the target's values
+    /// in its property order (typed inclusion reads related entities without a [`Record`] per
+    /// row). Returns false when `relation` is no navigational field of this entity; the
+    /// derive implements it for every relation field.
+    ///
+    /// # Errors
+    /// [`RecordError`] when a row does not fit the target entity.
+    fn set_related(&mut self, relation: &str, rows: Vec<Vec<Value>>) -> Result<bool, RecordError> {
+        let _ = (relation, rows);
+        Ok(false)
+    }
 }
 
 /// A record could not become an entity.
@@ -326,6 +338,13 @@ pub trait Navigation: Sized + Default {
     /// [`RecordError::Type`] when the value is not what the relation holds, or a related
     /// record does not fit its entity.
     fn from_related(value: Option<Value>, relation: &str) -> Result<Self, RecordError>;
+
+    /// Builds the navigational value from related rows (each the target's values in property
+    /// order); a to-one relation takes the first.
+    ///
+    /// # Errors
+    /// As the target's [`Entity::from_values`].
+    fn from_rows(rows: Vec<Vec<Value>>) -> Result<Self, RecordError>;
 }
 
 fn related_entity<T: Entity>(value: Value, relation: &str) -> Result<T, RecordError> {
@@ -342,6 +361,13 @@ fn related_entity<T: Entity>(value: Value, relation: &str) -> Result<T, RecordEr
 }
 
 impl<T: Entity> Navigation for Option<Vec<T>> {
+    fn from_rows(rows: Vec<Vec<Value>>) -> Result<Self, RecordError> {
+        rows.into_iter()
+            .map(|row| T::from_values(&mut row.into_iter()))
+            .collect::<Result<Vec<T>, _>>()
+            .map(Some)
+    }
+
     fn from_related(value: Option<Value>, relation: &str) -> Result<Self, RecordError> {
         match value {
             None | Some(Value::Null) => Ok(None),
@@ -359,6 +385,13 @@ impl<T: Entity> Navigation for Option<Vec<T>> {
 }
 
 impl<T: Entity> Navigation for Option<Box<T>> {
+    fn from_rows(rows: Vec<Vec<Value>>) -> Result<Self, RecordError> {
+        rows.into_iter()
+            .next()
+            .map(|row| T::from_values(&mut row.into_iter()).map(Box::new))
+            .transpose()
+    }
+
     fn from_related(value: Option<Value>, relation: &str) -> Result<Self, RecordError> {
         match value {
             None | Some(Value::Null) => Ok(None),

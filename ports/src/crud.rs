@@ -347,6 +347,32 @@ impl CrudRepository {
         Ok(written)
     }
 
+    /// The error for a found record that does not fit its entity: a selection (`fields`, of
+    /// the filter or of the scope of `relation`) leaving out a property the struct needs is
+    /// the caller's `InvalidFilter`; anything else is the backend's.
+    pub(crate) fn entity_error(&self, e: RecordError, projected: bool, relation: &str) -> Error {
+        match (e, projected) {
+            (RecordError::Missing(property), true) => {
+                let (path, of) = if relation.is_empty() {
+                    ("/fields".to_owned(), self.model.name.clone())
+                } else {
+                    (
+                        "/include".to_owned(),
+                        format!("the {relation} of {}", self.model.name),
+                    )
+                };
+                Error::InvalidFilter(FilterErrors(vec![FilterError {
+                    path,
+                    code: "invalid",
+                    message: format!(
+                        "fields leaves out '{property}', which {of} needs (it is not an Option); select it or use the record repository"
+                    ),
+                }]))
+            }
+            (e, _) => Error::backend(e),
+        }
+    }
+
     /// `find`, each record handed to `sink` as values in the model's property order.
     pub(crate) async fn find_each(&self, filter: Filter, sink: &mut RowSink<'_>) -> Result<()> {
         let checked = filter.check(&self.model, &self.options)?;
@@ -664,19 +690,7 @@ impl<E: Entity> Repository<E> {
     }
 
     fn record_error(&self, e: RecordError, projected: bool) -> Error {
-        match (e, projected) {
-            (RecordError::Missing(property), true) => {
-                Error::InvalidFilter(FilterErrors(vec![FilterError {
-                    path: "/fields".to_owned(),
-                    code: "invalid",
-                    message: format!(
-                        "fields leaves out '{property}', which {} needs (it is not an Option); select it or use the record repository",
-                        self.records.model.name
-                    ),
-                }]))
-            }
-            (e, _) => Error::backend(e),
-        }
+        self.records.entity_error(e, projected, "")
     }
 
     fn entity_from_values(
@@ -713,8 +727,12 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
     async fn find(&self, filter: Filter) -> Result<Vec<E>> {
         let projected = filter.fields.is_some();
         if !filter.include.is_empty() {
-            // Related entities arrive as navigational properties of records.
-            let records = self.records.find(filter).await?;
+            let checked = filter.check(&self.records.model, &self.records.options)?;
+            if let Some(found) = self.records.find_entities_including(&checked).await? {
+                return Ok(found);
+            }
+            // Nested inclusions arrive as navigational properties of records.
+            let records = self.records.find_checked(checked).await?;
             return self.entities(records, projected);
         }
         let mut found = Vec::new();

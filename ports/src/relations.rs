@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use portico_domain::{
     Checked, Entity, Error, Filter, ModelDef, Op, Patch, Record, RelationDef, RelationKind, Result,
     Value, Where,
@@ -46,33 +47,127 @@ fn distinct(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
         .collect()
 }
 
-/// The values a source record relates by: its key, or each element of a references-many array.
-fn relating_values(record: &Record, key: &str, kind: RelationKind) -> Vec<Value> {
-    match (kind, record.get(key)) {
+/// The values a source row relates by: its key, or each element of a references-many array.
+fn relating_values(key: Option<&Value>, kind: RelationKind) -> Vec<Value> {
+    match (kind, key) {
         (RelationKind::ReferencesMany, Some(Value::Array(items))) => items.clone(),
         (RelationKind::ReferencesMany, _) | (_, None) => Vec::new(),
         (_, Some(v)) => vec![v.clone()],
     }
 }
 
+/// A found row as inclusion handles it: a [`Record`] (the untyped path), or the values in the
+/// model's property order (the typed path, which builds entities without a record per row).
+#[async_trait]
+pub(crate) trait Row: Default + Clone + Send + Sync + 'static {
+    /// Runs one query.
+    async fn fetch(
+        store: &dyn Store,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+    ) -> Result<Vec<Self>>;
+
+    /// The value of property `name`, at `index` among the model's properties.
+    fn value(&self, name: &str, index: usize) -> Option<&Value>;
+}
+
+#[async_trait]
+impl Row for Record {
+    async fn fetch(
+        store: &dyn Store,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+    ) -> Result<Vec<Self>> {
+        store.find(model, filter).await
+    }
+
+    fn value(&self, name: &str, _: usize) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+#[async_trait]
+impl Row for Vec<Value> {
+    async fn fetch(
+        store: &dyn Store,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+    ) -> Result<Vec<Self>> {
+        let mut rows = Vec::new();
+        store
+            .find_each(model, filter, &mut |values| {
+                rows.push(values.collect());
+                Ok(())
+            })
+            .await?;
+        Ok(rows)
+    }
+
+    fn value(&self, _: &str, index: usize) -> Option<&Value> {
+        self.get(index).filter(|v| !v.is_null())
+    }
+}
+
+/// A row as the typed path reads it: values in the model's property order.
+type ValueRow = Vec<Value>;
+
+/// Where property `name` sits among the model's properties (for [`Row::value`]).
+fn index_of(model: &ModelDef, name: &str) -> usize {
+    model
+        .properties
+        .iter()
+        .position(|p| p.name == name)
+        .unwrap_or(usize::MAX)
+}
+
 /// Runs one batched query per chunk of at most `chunk` key values and concatenates the results.
-async fn find_batched(
+async fn find_batched<R: Row>(
     store: &dyn Store,
     model: &ModelDef,
     scope: &Checked<Filter>,
     key: &str,
     values: Vec<Value>,
     chunk: usize,
-) -> Result<Vec<Record>> {
+) -> Result<Vec<R>> {
     let mut found = Vec::new();
     for part in values.chunks(chunk.max(1)) {
-        found.extend(
-            store
-                .find(model, &scope.batch(model, key, part.to_vec()))
-                .await?,
-        );
+        found.extend(R::fetch(store, model, &scope.batch(model, key, part.to_vec())).await?);
     }
     Ok(found)
+}
+
+/// The rows found for one inclusion, and which of them (by position, in the scope's order,
+/// paged per parent) each parent gets.
+pub(crate) struct Related<R> {
+    rows: Vec<R>,
+    picks: Vec<Vec<usize>>,
+}
+
+impl<R: Row> Related<R> {
+    /// Hands out each parent's rows: moved on their last use, cloned before.
+    fn distribute(mut self) -> Vec<Vec<R>> {
+        let mut uses = vec![0usize; self.rows.len()];
+        for &i in self.picks.iter().flatten() {
+            uses[i] += 1;
+        }
+        let rows = &mut self.rows;
+        self.picks
+            .into_iter()
+            .map(|picked| {
+                picked
+                    .into_iter()
+                    .map(|i| {
+                        uses[i] -= 1;
+                        if uses[i] == 0 {
+                            std::mem::take(&mut rows[i])
+                        } else {
+                            rows[i].clone()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 impl CrudRepository {
@@ -91,37 +186,79 @@ impl CrudRepository {
                 return Ok(());
             }
             for (name, scope) in filter.inclusions() {
-                let relation = model.get_relation(name).ok_or_else(|| {
-                    Error::Unsupported(format!("{} has no relation {name}", model.name))
-                })?;
-                self.include_one(model, records, relation, &scope).await?;
+                let relation = self.relation_of(model, name)?;
+                let keys = relation.keys(model);
+                let wanted: Vec<Vec<Value>> = records
+                    .iter()
+                    .map(|r| relating_values(r.get(&keys.source), relation.kind))
+                    .collect();
+                let mut related: Related<Record> =
+                    self.related_rows(model, relation, &scope, &wanted).await?;
+                // Nested inclusions, once over every record some source keeps.
+                if scope.inclusions().next().is_some() {
+                    let target = relation.target();
+                    let mut kept: Vec<usize> = related.picks.iter().flatten().copied().collect();
+                    kept.sort_unstable();
+                    kept.dedup();
+                    let mut nested: Vec<Record> = kept
+                        .iter()
+                        .map(|&i| std::mem::take(&mut related.rows[i]))
+                        .collect();
+                    self.related_repository(target)?
+                        .include(target, &mut nested, &scope)
+                        .await?;
+                    for (record, &i) in nested.into_iter().zip(&kept) {
+                        related.rows[i] = record;
+                    }
+                }
+                for (record, rows) in records.iter_mut().zip(related.distribute()) {
+                    let mut objects = rows.into_iter().map(Value::Object);
+                    let value = if relation.kind.targets_many() {
+                        Value::Array(objects.collect())
+                    } else {
+                        match objects.next() {
+                            Some(object) => object,
+                            None => continue,
+                        }
+                    };
+                    record.insert(relation.name.clone(), value);
+                }
             }
             Ok(())
         })
     }
 
-    async fn include_one(
+    pub(crate) fn relation_of<'m>(
+        &self,
+        model: &'m ModelDef,
+        name: &str,
+    ) -> Result<&'m RelationDef> {
+        model
+            .get_relation(name)
+            .ok_or_else(|| Error::Unsupported(format!("{} has no relation {name}", model.name)))
+    }
+
+    /// Finds the related rows of one relation for parents relating by `wanted` (per parent,
+    /// its key values): one batched query for the targets (after one for the links of a
+    /// has-many-through), grouped per parent in the scope's order, paged per parent.
+    pub(crate) async fn related_rows<R: Row>(
         &self,
         model: &ModelDef,
-        records: &mut [Record],
         relation: &RelationDef,
         scope: &Checked<Filter>,
-    ) -> Result<()> {
+        wanted: &[Vec<Value>],
+    ) -> Result<Related<R>> {
         let target = relation.target();
         let keys = relation.keys(model);
         let chunk = self.check_options().limits.max_list_len;
         let store = self.store().as_ref();
-        let wanted: Vec<Vec<Value>> = records
-            .iter()
-            .map(|r| relating_values(r, &keys.source, relation.kind))
-            .collect();
         let source_values = distinct(wanted.iter().flatten().cloned());
 
         // For has-many-through: which target keys each source key links to, in link order.
         let (target_key_values, links_of) = match (&keys.through, relation.through_model()) {
             (Some((link_from, link_to)), Some(link)) => {
                 let link_scope = Filter::default().check(link, self.check_options())?;
-                let links =
+                let links: Vec<Record> =
                     find_batched(store, link, &link_scope, link_from, source_values, chunk).await?;
                 let mut links_of: HashMap<LookupKey, Vec<Value>> = HashMap::new();
                 for mut l in links {
@@ -136,21 +273,22 @@ impl CrudRepository {
             }
             _ => (source_values, None),
         };
-        let mut found = if target_key_values.is_empty() {
+        let rows: Vec<R> = if target_key_values.is_empty() {
             Vec::new()
         } else {
             find_batched(store, target, scope, &keys.target, target_key_values, chunk).await?
         };
 
-        // Which found records (by position) each source record gets, in the scope's order.
+        // Which found rows (by position) each source gets, in the scope's order.
+        let key_index = index_of(target, &keys.target);
         let mut by_key: HashMap<LookupKey, Vec<usize>> = HashMap::new();
-        for (i, r) in found.iter().enumerate() {
-            if let Some(v) = r.get(&keys.target) {
+        for (i, r) in rows.iter().enumerate() {
+            if let Some(v) = r.value(&keys.target, key_index) {
                 by_key.entry(lookup_key(v)).or_default().push(i);
             }
         }
         let (skip, limit) = (scope.skip.unwrap_or(0) as usize, scope.limit);
-        let picks: Vec<Vec<usize>> = wanted
+        let picks = wanted
             .iter()
             .map(|values| {
                 let related_keys: Vec<LookupKey> = match &links_of {
@@ -176,48 +314,62 @@ impl CrudRepository {
                 }
             })
             .collect();
+        Ok(Related { rows, picks })
+    }
 
-        // Nested inclusions, once over every record some source keeps.
-        if scope.inclusions().next().is_some() {
-            let mut kept: Vec<usize> = picks.iter().flatten().copied().collect();
-            kept.sort_unstable();
-            kept.dedup();
-            let mut nested: Vec<Record> = kept
-                .iter()
-                .map(|&i| std::mem::take(&mut found[i]))
-                .collect();
-            self.related_repository(target)?
-                .include(target, &mut nested, scope)
-                .await?;
-            for (record, &i) in nested.into_iter().zip(&kept) {
-                found[i] = record;
+    /// The typed form of `find` with inclusions whose scopes include nothing further: parents
+    /// and related entities are read as values in property order and built directly, with no
+    /// record per row. Returns `None` for nested inclusions (the record path handles those).
+    pub(crate) async fn find_entities_including<E: Entity>(
+        &self,
+        filter: &Checked<Filter>,
+    ) -> Result<Option<Vec<E>>> {
+        let inclusions: Vec<(&str, Checked<Filter>)> = filter.inclusions().collect();
+        if inclusions
+            .iter()
+            .any(|(_, scope)| scope.inclusions().next().is_some())
+        {
+            return Ok(None);
+        }
+        let model = self.model();
+        let mut query = filter.clone();
+        for (name, _) in &inclusions {
+            query = query.selecting(model, &self.relation_of(model, name)?.keys(model).source);
+        }
+        let rows: Vec<Vec<Value>> = Row::fetch(self.store().as_ref(), model, &query).await?;
+        // Per parent: each relation's related rows.
+        let mut attached: Vec<Vec<(&str, Vec<ValueRow>)>> =
+            rows.iter().map(|_| Vec::new()).collect();
+        if !rows.is_empty() {
+            for (name, scope) in &inclusions {
+                let relation = self.relation_of(model, name)?;
+                let source = relation.keys(model).source;
+                let index = index_of(model, &source);
+                let wanted: Vec<Vec<Value>> = rows
+                    .iter()
+                    .map(|r| relating_values(r.value(&source, index), relation.kind))
+                    .collect();
+                let related: Related<Vec<Value>> =
+                    self.related_rows(model, relation, scope, &wanted).await?;
+                for (slot, rows) in attached.iter_mut().zip(related.distribute()) {
+                    slot.push((*name, rows));
+                }
             }
         }
-
-        let mut uses = vec![0usize; found.len()];
-        for &i in picks.iter().flatten() {
-            uses[i] += 1;
-        }
-        let mut take = |i: usize| {
-            uses[i] -= 1;
-            Value::Object(if uses[i] == 0 {
-                std::mem::take(&mut found[i])
-            } else {
-                found[i].clone()
-            })
-        };
-        for (record, picked) in records.iter_mut().zip(picks) {
-            let value = if relation.kind.targets_many() {
-                Value::Array(picked.into_iter().map(&mut take).collect())
-            } else {
-                match picked.first() {
-                    Some(&i) => take(i),
-                    None => continue,
+        rows.into_iter()
+            .zip(attached)
+            .map(|(row, relations)| {
+                let mut entity = E::from_values(&mut row.into_iter())
+                    .map_err(|e| self.entity_error(e, filter.fields.is_some(), ""))?;
+                for (name, rows) in relations {
+                    entity
+                        .set_related(name, rows)
+                        .map_err(|e| self.entity_error(e, true, name))?;
                 }
-            };
-            record.insert(relation.name.clone(), value);
-        }
-        Ok(())
+                Ok(entity)
+            })
+            .collect::<Result<Vec<E>>>()
+            .map(Some)
     }
 
     /// A repository of a related model over the same store and limits.

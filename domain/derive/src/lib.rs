@@ -303,6 +303,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
     let mut properties = Vec::new();
     let mut relations = Vec::new();
+    let mut set_related = Vec::new();
     let mut to_record = Vec::new();
     let mut from_record = Vec::new();
     let mut from_values = Vec::new();
@@ -331,6 +332,12 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 #fident: <#ty as #d::Navigation>::from_related(record.remove(#api_name), #api_name)?,
             });
             from_values.push(quote!(#fident: ::core::default::Default::default(),));
+            set_related.push(quote! {
+                #api_name => {
+                    self.#fident = <#ty as #d::Navigation>::from_rows(rows)?;
+                    ::core::result::Result::Ok(true)
+                }
+            });
             continue;
         }
 
@@ -508,6 +515,16 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
 
             fn from_values(values: &mut dyn ::core::iter::Iterator<Item = #d::Value>) -> ::core::result::Result<Self, #d::RecordError> {
                 ::core::result::Result::Ok(Self { #(#from_values)* })
+            }
+
+            fn set_related(&mut self, relation: &str, rows: ::std::vec::Vec<::std::vec::Vec<#d::Value>>) -> ::core::result::Result<bool, #d::RecordError> {
+                match relation {
+                    #(#set_related)*
+                    _ => {
+                        let _ = rows;
+                        ::core::result::Result::Ok(false)
+                    }
+                }
             }
         }
 

@@ -52,6 +52,7 @@ pub(crate) fn cases() -> Vec<Case> {
         references_many_inclusion_returns_referenced_targets_in_order,
         inclusion_scope_applies_where_fields_and_order,
         inclusion_scope_limit_and_skip_apply_per_parent,
+        typed_inclusion_refuses_a_scope_leaving_out_a_required_property,
         nested_inclusion_resolves_every_level,
         multiple_relations_are_included_together,
         untyped_inclusion_renders_navigational_properties,
@@ -852,6 +853,28 @@ async fn inclusion_scope_limit_and_skip_apply_per_parent(ctx: Ctx) -> TestResult
         [["a3", "a2"], ["b3", "b2"], ["c3", "c2"]],
         "limit and skip are per parent, not over all orders"
     );
+    Ok(())
+}
+
+async fn typed_inclusion_refuses_a_scope_leaving_out_a_required_property(ctx: Ctx) -> TestResult {
+    two_customers(&ctx).await?;
+    let scoped = || {
+        Filter::new().include(Inclusion::scoped(
+            "orders",
+            Filter::new().fields(["isShipped"]),
+        ))
+    };
+    let err = ctx
+        .repo::<Customer>()
+        .find(scoped())
+        .await
+        .expect_err("Order needs its description");
+    assert!(
+        matches!(err, Error::InvalidFilter(ref e) if e.0[0].message.contains("'description'")),
+        "{err:?}"
+    );
+    let records = ctx.records::<Customer>().find(scoped()).await?;
+    assert_eq!(records.len(), 2, "the record repository has no such need");
     Ok(())
 }
 
