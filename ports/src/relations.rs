@@ -881,44 +881,60 @@ typed_relation!(
     [HasManyThrough]
 );
 
-impl<T: Entity> HasMany<T> {
-    /// Creates a target with its key set to the source's.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::create`].
-    pub async fn create(&self, entity: T) -> Result<T> {
-        to_entity(self.records.create(entity.to_record(), None).await?)
-    }
+/// The create/find/patch/delete of a to-many relation repository.
+macro_rules! to_many_methods {
+    ($name:ident, $what:literal, $delete_doc:literal) => {
+        impl<T: Entity> $name<T> {
+            #[doc = concat!("Creates a target: ", $what, ".")]
+            ///
+            /// # Errors
+            /// As [`RelatedRecords::create`].
+            pub async fn create(&self, entity: T) -> Result<T> {
+                to_entity(self.records.create(entity.to_record(), None).await?)
+            }
 
-    /// Finds the source's targets matching the filter.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::find`].
-    pub async fn find(&self, filter: Filter) -> Result<Vec<T>> {
-        self.records
-            .find(filter)
-            .await?
-            .into_iter()
-            .map(to_entity)
-            .collect()
-    }
+            /// Finds the source's targets matching the filter.
+            ///
+            /// # Errors
+            /// As [`RelatedRecords::find`].
+            pub async fn find(&self, filter: Filter) -> Result<Vec<T>> {
+                self.records
+                    .find(filter)
+                    .await?
+                    .into_iter()
+                    .map(to_entity)
+                    .collect()
+            }
 
-    /// Patches the source's targets matching `condition`; returns how many.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::patch`].
-    pub async fn patch(&self, patch: Patch<T>, condition: Option<Where>) -> Result<u64> {
-        self.records.patch(patch.into_record(), condition).await
-    }
+            /// Patches the source's targets matching `condition`; returns how many.
+            ///
+            /// # Errors
+            /// As [`RelatedRecords::patch`].
+            pub async fn patch(&self, patch: Patch<T>, condition: Option<Where>) -> Result<u64> {
+                self.records.patch(patch.into_record(), condition).await
+            }
 
-    /// Deletes the source's targets matching `condition`; returns how many.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::delete`].
-    pub async fn delete(&self, condition: Option<Where>) -> Result<u64> {
-        self.records.delete(condition).await
-    }
+            #[doc = $delete_doc]
+            ///
+            /// # Errors
+            /// As [`RelatedRecords::delete`].
+            pub async fn delete(&self, condition: Option<Where>) -> Result<u64> {
+                self.records.delete(condition).await
+            }
+        }
+    };
 }
+
+to_many_methods!(
+    HasMany,
+    "its key is set to the source's",
+    "Deletes the source's targets matching `condition`; returns how many."
+);
+to_many_methods!(
+    HasManyThrough,
+    "it is created, then linked to the source",
+    "Deletes the linked targets matching `condition`, and their links; returns how many targets went."
+);
 
 impl<T: Entity> HasOne<T> {
     /// Creates the target with its key set to the source's.
@@ -965,44 +981,6 @@ impl<T: Entity> BelongsTo<T> {
 }
 
 impl<T: Entity> HasManyThrough<T> {
-    /// Creates a target and links it to the source.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::create`].
-    pub async fn create(&self, entity: T) -> Result<T> {
-        to_entity(self.records.create(entity.to_record(), None).await?)
-    }
-
-    /// Finds the linked targets matching the filter.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::find`].
-    pub async fn find(&self, filter: Filter) -> Result<Vec<T>> {
-        self.records
-            .find(filter)
-            .await?
-            .into_iter()
-            .map(to_entity)
-            .collect()
-    }
-
-    /// Patches the linked targets matching `condition`; returns how many.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::patch`].
-    pub async fn patch(&self, patch: Patch<T>, condition: Option<Where>) -> Result<u64> {
-        self.records.patch(patch.into_record(), condition).await
-    }
-
-    /// Deletes the linked targets matching `condition`, and their links; returns how many
-    /// targets went.
-    ///
-    /// # Errors
-    /// As [`RelatedRecords::delete`].
-    pub async fn delete(&self, condition: Option<Where>) -> Result<u64> {
-        self.records.delete(condition).await
-    }
-
     /// Links an existing target.
     ///
     /// # Errors

@@ -22,7 +22,7 @@ use portico_domain::{Entity, Error};
 use portico_http::{ApiInfo, CrudResource, RelationResource, RestApi};
 use portico_ports::{Repository, Store};
 pub use portico_todo::{
-    Config, ConfigError, DatabaseSettings, HttpSettings, bind, init_logs, redact_url, serve,
+    Config, ConfigError, DatabaseSettings, HttpSettings, bind, init_logs, redact_url, run, serve,
     shutdown_signal,
 };
 

@@ -5,9 +5,7 @@
 
 use std::process::ExitCode;
 
-use portico_todo_list::{
-    bind, config_from_env, endpoint, init_logs, open_store_with, redact_url, serve, shutdown_signal,
-};
+use portico_todo_list::{config_from_env, endpoint, init_logs, open_store_with, run};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -19,43 +17,10 @@ async fn main() -> ExitCode {
         }
     };
     init_logs(config.log_format);
-    let database = redact_url(&config.database_url);
-    let store = match open_store_with(&config.database_url, &config.database).await {
-        Ok(store) => store,
-        Err(e) => {
-            let error = portico_domain::error::error_chain(&e);
-            tracing::error!(database = %database, error = %error, "cannot open the database");
-            return ExitCode::FAILURE;
-        }
-    };
-    let app = match endpoint(store, &config.http) {
-        Ok(app) => app,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot build the API");
-            return ExitCode::FAILURE;
-        }
-    };
-    let (listener, address) = match bind(&config.host, config.port) {
-        Ok(bound) => bound,
-        Err(e) => {
-            tracing::error!(host = %config.host, port = config.port, error = %e, "cannot listen");
-            return ExitCode::FAILURE;
-        }
-    };
-    tracing::info!(
-        url = %format!("http://{address}"),
-        explorer = %format!("http://{address}/explorer"),
-        database = %database,
-        "Server is running"
-    );
-    match serve(listener, app, shutdown_signal()).await {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the server failed");
-            ExitCode::FAILURE
-        }
-    }
+    run(
+        &config,
+        open_store_with(&config.database_url, &config.database),
+        endpoint,
+    )
+    .await
 }

@@ -426,6 +426,61 @@ pub fn endpoint(
     .map_err(|e| Error::Unsupported(e.to_string()))
 }
 
+/// Builds the routes over the store an app opens.
+pub type BuildEndpoint =
+    fn(Arc<dyn Store>, &HttpSettings) -> Result<BoxEndpoint<'static, Response>, Error>;
+
+/// Runs an app once its configuration is read and logs are set up: waits for `store` (the
+/// opening of the store `config` names), builds the routes with `build`, binds and serves until
+/// SIGINT or SIGTERM. Every failure is logged; the exit code says how it went. The Todo and
+/// TodoList binaries are this call.
+pub async fn run(
+    config: &Config,
+    store: impl Future<Output = Result<Arc<dyn Store>, Error>>,
+    build: BuildEndpoint,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let database = redact_url(&config.database_url);
+    let store = match store.await {
+        Ok(store) => store,
+        Err(e) => {
+            let error = portico_domain::error::error_chain(&e);
+            tracing::error!(database = %database, error = %error, "cannot open the database");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app = match build(store, &config.http) {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the API");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (listener, address) = match bind(&config.host, config.port) {
+        Ok(bound) => bound,
+        Err(e) => {
+            tracing::error!(host = %config.host, port = config.port, error = %e, "cannot listen");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        url = %format!("http://{address}"),
+        explorer = %format!("http://{address}/explorer"),
+        database = %database,
+        "Server is running"
+    );
+    match serve(listener, app, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Serves `endpoint` on an already bound `listener` until `shutdown` completes, then lets
 /// in-flight requests finish for up to [`SHUTDOWN_GRACE`].
 ///
