@@ -1,20 +1,16 @@
 //! Transactions: a driver session with a transaction started at the read concern the asked
-//! isolation level maps to, behind a [`Store`] whose every operation runs in it.
+//! isolation level maps to, behind a [`Store`](portico_ports::Store) whose every operation runs in it.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use mongodb::ClientSession;
 use mongodb::options::{ReadConcern, WriteConcern};
-use portico_domain::{
-    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
-};
-use portico_ports::{
-    IsolationLevel, RowSink, Store, Transaction, TransactionOptions, TransactionStore,
-};
+use portico_domain::{Error, Result};
+use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
 
 use crate::{MongoStore, errors};
-use portico_txn::{Finish, Tx};
+use portico_txn::{Finish, Tx, TxStore};
 
 /// The read concern a transaction at `level` runs with. A MongoDB transaction reads from one
 /// snapshot and fails a write to a document changed since (`WriteConflict`): snapshot
@@ -87,91 +83,7 @@ impl MongoStore {
         store.tx = Some(tx.clone());
         // A transaction's store begins none.
         store.capabilities.transactions = false;
-        Ok(Transaction::new(
-            Arc::new(MongoTransaction { store, tx }),
-            options,
-        ))
-    }
-}
-
-/// The store of an open transaction.
-#[derive(Debug)]
-struct MongoTransaction {
-    /// Runs every operation in the transaction's session.
-    store: MongoStore,
-    tx: Arc<Tx<Session>>,
-}
-
-#[async_trait]
-impl Store for MongoTransaction {
-    fn capabilities(&self) -> &Capabilities {
-        &self.store.capabilities
-    }
-
-    async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        Err(Error::Unsupported(format!(
-            "migrating {} inside a transaction: migrate before beginning it",
-            model.name
-        )))
-    }
-
-    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
-        self.tx.run(self.store.insert(model, records)).await
-    }
-
-    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
-        self.tx.run(self.store.find(model, filter)).await
-    }
-
-    async fn find_each<'s>(
-        &self,
-        model: &ModelDef,
-        filter: &Checked<Filter>,
-        sink: &mut RowSink<'s>,
-    ) -> Result<()> {
-        self.tx.run(self.store.find_each(model, filter, sink)).await
-    }
-
-    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.tx.run(self.store.count(model, condition)).await
-    }
-
-    async fn update(
-        &self,
-        model: &ModelDef,
-        patch: &Record,
-        condition: &Checked<Where>,
-    ) -> Result<u64> {
-        self.tx
-            .run(self.store.update(model, patch, condition))
-            .await
-    }
-
-    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        self.tx.run(self.store.replace(model, id, record)).await
-    }
-
-    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.tx.run(self.store.delete(model, condition)).await
-    }
-}
-
-#[async_trait]
-impl TransactionStore for MongoTransaction {
-    async fn commit(&self) -> Result<()> {
-        self.tx.commit().await
-    }
-
-    async fn rollback(&self) -> Result<()> {
-        self.tx.rollback().await
-    }
-
-    fn abandon(&self) {
-        self.tx.abandon();
-    }
-
-    fn is_active(&self) -> bool {
-        self.tx.is_active()
+        Ok(Transaction::new(Arc::new(TxStore::new(store, tx)), options))
     }
 }
 

@@ -1,19 +1,15 @@
 //! Transactions: a connection taken from the pool for the transaction's life, begun at the
-//! asked isolation level, behind a [`Store`] whose every statement runs on it.
+//! asked isolation level, behind a [`Store`](portico_ports::Store) whose every statement runs on it.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use portico_domain::{
-    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
-};
-use portico_ports::{
-    IsolationLevel, RowSink, Store, Transaction, TransactionOptions, TransactionStore,
-};
+use portico_domain::{Error, Result};
+use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
 
 use crate::conn::TxConn;
 use crate::{Dialect, Pool, SqlStore, error};
-use portico_txn::{Finish, Tx};
+use portico_txn::{Finish, Tx, TxStore};
 
 /// The statement that begins a transaction at `level` (sqlx's `begin_with`).
 ///
@@ -97,91 +93,7 @@ impl SqlStore {
         store.tx = Some(tx.clone());
         // A transaction's store begins none.
         store.capabilities.transactions = false;
-        Ok(Transaction::new(
-            Arc::new(SqlTransaction { store, tx }),
-            options,
-        ))
-    }
-}
-
-/// The store of an open transaction.
-#[derive(Debug)]
-struct SqlTransaction {
-    /// Runs every statement on the transaction's connection.
-    store: SqlStore,
-    tx: Arc<Tx<TxConn>>,
-}
-
-#[async_trait]
-impl Store for SqlTransaction {
-    fn capabilities(&self) -> &Capabilities {
-        &self.store.capabilities
-    }
-
-    async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        Err(Error::Unsupported(format!(
-            "migrating {} inside a transaction: migrate before beginning it",
-            model.name
-        )))
-    }
-
-    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
-        self.tx.run(self.store.insert(model, records)).await
-    }
-
-    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
-        self.tx.run(self.store.find(model, filter)).await
-    }
-
-    async fn find_each<'s>(
-        &self,
-        model: &ModelDef,
-        filter: &Checked<Filter>,
-        sink: &mut RowSink<'s>,
-    ) -> Result<()> {
-        self.tx.run(self.store.find_each(model, filter, sink)).await
-    }
-
-    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.tx.run(self.store.count(model, condition)).await
-    }
-
-    async fn update(
-        &self,
-        model: &ModelDef,
-        patch: &Record,
-        condition: &Checked<Where>,
-    ) -> Result<u64> {
-        self.tx
-            .run(self.store.update(model, patch, condition))
-            .await
-    }
-
-    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        self.tx.run(self.store.replace(model, id, record)).await
-    }
-
-    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.tx.run(self.store.delete(model, condition)).await
-    }
-}
-
-#[async_trait]
-impl TransactionStore for SqlTransaction {
-    async fn commit(&self) -> Result<()> {
-        self.tx.commit().await
-    }
-
-    async fn rollback(&self) -> Result<()> {
-        self.tx.rollback().await
-    }
-
-    fn abandon(&self) {
-        self.tx.abandon();
-    }
-
-    fn is_active(&self) -> bool {
-        self.tx.is_active()
+        Ok(Transaction::new(Arc::new(TxStore::new(store, tx)), options))
     }
 }
 

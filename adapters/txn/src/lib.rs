@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use portico_domain::{Error, Result};
+use portico_domain::{
+    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
+};
+use portico_ports::{RowSink, Store, TransactionStore};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use tokio::time::Instant;
 
@@ -292,6 +295,103 @@ impl<C: Finish> Tx<C> {
         {
             *state = State::Ended(Ended::Abandoned);
         }
+    }
+}
+
+/// The store of an open transaction: `store` (the adapter's store, set to run on the
+/// transaction's connection or session) with every operation run through [`Tx::run`], and the
+/// transaction's end. Adapters hand it to [`Transaction::new`](portico_ports::Transaction::new).
+pub struct TxStore<S, C> {
+    store: S,
+    tx: Arc<Tx<C>>,
+}
+
+impl<S, C> TxStore<S, C> {
+    /// The transaction store over `store`, which runs inside `tx`.
+    pub fn new(store: S, tx: Arc<Tx<C>>) -> Self {
+        TxStore { store, tx }
+    }
+}
+
+impl<S: std::fmt::Debug, C: Finish> std::fmt::Debug for TxStore<S, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxStore")
+            .field("store", &self.store)
+            .field("active", &self.tx.is_active())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl<S: Store, C: Finish> Store for TxStore<S, C> {
+    fn capabilities(&self) -> &Capabilities {
+        self.store.capabilities()
+    }
+
+    async fn migrate(&self, model: &ModelDef) -> Result<()> {
+        Err(Error::Unsupported(format!(
+            "migrating {} inside a transaction: migrate before beginning it",
+            model.name
+        )))
+    }
+
+    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
+        self.tx.run(self.store.insert(model, records)).await
+    }
+
+    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
+        self.tx.run(self.store.find(model, filter)).await
+    }
+
+    async fn find_each<'s>(
+        &self,
+        model: &ModelDef,
+        filter: &Checked<Filter>,
+        sink: &mut RowSink<'s>,
+    ) -> Result<()> {
+        self.tx.run(self.store.find_each(model, filter, sink)).await
+    }
+
+    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
+        self.tx.run(self.store.count(model, condition)).await
+    }
+
+    async fn update(
+        &self,
+        model: &ModelDef,
+        patch: &Record,
+        condition: &Checked<Where>,
+    ) -> Result<u64> {
+        self.tx
+            .run(self.store.update(model, patch, condition))
+            .await
+    }
+
+    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
+        self.tx.run(self.store.replace(model, id, record)).await
+    }
+
+    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
+        self.tx.run(self.store.delete(model, condition)).await
+    }
+}
+
+#[async_trait]
+impl<S: Store, C: Finish> TransactionStore for TxStore<S, C> {
+    async fn commit(&self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    async fn rollback(&self) -> Result<()> {
+        self.tx.rollback().await
+    }
+
+    fn abandon(&self) {
+        self.tx.abandon();
+    }
+
+    fn is_active(&self) -> bool {
+        self.tx.is_active()
     }
 }
 
