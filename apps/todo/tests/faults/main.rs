@@ -28,17 +28,16 @@ mod client;
 mod conflicts;
 mod outage;
 mod pg;
+#[path = "../support/server.rs"]
+mod server;
 mod shutdown;
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use poem::Response;
-use poem::endpoint::BoxEndpoint;
 pub use portico_testing::Backend;
 
-use client::Client;
+pub use server::{TestServer, runtime};
 
 pub type Outcome = Result<(), String>;
 
@@ -57,51 +56,6 @@ pub fn wait_until(bound: Duration, what: &str, mut condition: impl FnMut() -> bo
             return Err(format!("waited {bound:?} for {what}"));
         }
         std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The runtime in-process servers and stores run on; test bodies are blocking clients.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    })
-}
-
-/// An endpoint served in-process on an ephemeral port, stopped when dropped.
-pub struct TestServer {
-    pub client: Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl TestServer {
-    pub fn start(endpoint: BoxEndpoint<'static, Response>) -> Result<TestServer, String> {
-        let (listener, address) = portico_todo::bind("127.0.0.1", 0).map_err(|e| e.to_string())?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = runtime().spawn(portico_todo::serve(listener, endpoint, async {
-            let _ = stopped.await;
-        }));
-        Ok(TestServer {
-            client: Client { address },
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = runtime().block_on(task);
-        }
     }
 }
 

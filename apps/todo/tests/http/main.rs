@@ -11,67 +11,20 @@
 mod backends;
 mod cases;
 mod client;
+#[path = "../support/server.rs"]
+mod server;
 mod stores;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use poem::Response;
-use poem::endpoint::BoxEndpoint;
 use portico_domain::Entity;
 use portico_ports::Store;
 use portico_todo::{HttpSettings, Todo};
 
 use backends::Backend;
 use client::Client;
-
-/// The runtime the servers and stores run on; test bodies are blocking clients.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    })
-}
-
-/// A server running an endpoint on an ephemeral port, stopped when dropped.
-pub struct TestServer {
-    pub client: Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl TestServer {
-    pub fn start(endpoint: BoxEndpoint<'static, Response>) -> Result<TestServer, String> {
-        let (listener, address) = portico_todo::bind("127.0.0.1", 0).map_err(|e| e.to_string())?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = runtime().spawn(async move {
-            portico_todo::serve(listener, endpoint, async {
-                let _ = stopped.await;
-            })
-            .await
-        });
-        Ok(TestServer {
-            client: Client { address },
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = runtime().block_on(task);
-        }
-    }
-}
+pub use server::{TestServer, runtime};
 
 /// What a case works with: a fresh store of one backend, and the Todo app served over it.
 pub struct Ctx {
