@@ -40,8 +40,11 @@
 #![warn(missing_docs)]
 
 pub mod fixtures;
+mod hooked;
 pub mod services;
 mod suite;
+
+pub use hooked::{Hook, HookedStore, StoreOp};
 
 use std::any::Any;
 use std::future::Future;

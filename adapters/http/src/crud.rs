@@ -6,14 +6,14 @@ use std::sync::Arc;
 use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, Request, Response, Route, RouteMethod};
 use portico_domain::{
-    CheckOptions, Checked, Error, Filter, FilterError, FilterErrors, ModelDef, Record, Value,
-    Where, WriteMode,
+    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, Record, Value, Where,
+    WriteMode,
 };
 use portico_ports::RecordRepository;
 use serde_json::{Value as Json, json};
 
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
-use crate::{body, etag};
+use crate::{body, etag, params};
 
 /// The page size applied when a list request gives no `limit`, and the largest `limit`
 /// honoured: larger ones are capped to it.
@@ -326,13 +326,14 @@ impl Handlers {
         path_id(self.model(), req)
     }
 
-    /// The `filter` parameter of a list request, with the page size applied: the limit is the
-    /// maximum page size when none is given, and capped to it otherwise.
+    /// The `filter` parameter of a list request, with the page size applied.
     fn list_filter(&self, query: &str) -> Result<Filter, ApiError> {
-        let mut filter = self.filter_param(query)?.unwrap_or_default();
-        let max = self.resource.max_page_size;
-        filter.limit = Some(filter.limit.map_or(max, |limit| limit.min(max)));
-        Ok(filter)
+        params::list_filter(
+            query,
+            self.model(),
+            self.resource.check_options(),
+            self.resource.max_page_size,
+        )
     }
 
     /// The `filter` parameter of a find-by-id request, which takes no `where`.
@@ -350,19 +351,10 @@ impl Handlers {
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
-        Ok(Filter::from_query_checked(
-            query,
-            "filter",
-            self.model(),
-            self.resource.check_options(),
-        )?
-        .map(Checked::into_inner))
+        params::filter(query, self.model(), self.resource.check_options())
     }
 
     fn where_param(&self, query: &str) -> Result<Option<Where>, ApiError> {
-        Ok(
-            Where::from_query_checked(query, "where", self.model(), self.resource.check_options())?
-                .map(Checked::into_inner),
-        )
+        params::where_(query, self.model(), self.resource.check_options())
     }
 }

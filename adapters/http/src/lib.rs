@@ -93,6 +93,7 @@ mod error;
 mod etag;
 mod explorer;
 mod openapi;
+mod params;
 mod relation;
 
 pub use api::{BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, RestApi};

@@ -7,15 +7,15 @@ use std::sync::Arc;
 use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request, Response, Route, RouteMethod};
 use portico_domain::{
-    CheckOptions, Checked, Error, Filter, FilterError, FilterErrors, ModelDef, RelationDef,
-    RelationKind, Where, WriteMode,
+    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, RelationDef, RelationKind,
+    Where, WriteMode,
 };
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
 use serde_json::{Value as Json, json};
 
-use crate::body;
 use crate::crud::{DEFAULT_MAX_PAGE_SIZE, json_response, path_id};
 use crate::error::ApiError;
+use crate::{body, params};
 
 /// One relation of a model served under the model's base path, e.g. `todos` of `TodoList` at
 /// `/todo-lists/{id}/todos`: the routes of LoopBack's relation controller for its kind.
@@ -372,10 +372,12 @@ impl Handlers {
 
     /// The `filter` of a to-many `GET`, with the page size applied as on the CRUD routes.
     fn list_filter(&self, query: &str) -> Result<Filter, ApiError> {
-        let mut filter = self.filter_param(query)?.unwrap_or_default();
-        let max = self.resource.max_page_size;
-        filter.limit = Some(filter.limit.map_or(max, |limit| limit.min(max)));
-        Ok(filter)
+        params::list_filter(
+            query,
+            self.target,
+            self.resource.check_options(),
+            self.resource.max_page_size,
+        )
     }
 
     /// The `filter` of a to-one `GET`: no `where` (the relation finds the record), and no
@@ -404,22 +406,11 @@ impl Handlers {
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
-        Ok(
-            Filter::from_query_checked(
-                query,
-                "filter",
-                self.target,
-                self.resource.check_options(),
-            )?
-            .map(Checked::into_inner),
-        )
+        params::filter(query, self.target, self.resource.check_options())
     }
 
     fn where_param(&self, query: &str) -> Result<Option<Where>, ApiError> {
-        Ok(
-            Where::from_query_checked(query, "where", self.target, self.resource.check_options())?
-                .map(Checked::into_inner),
-        )
+        params::where_(query, self.target, self.resource.check_options())
     }
 }
 

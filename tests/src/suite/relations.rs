@@ -6,16 +6,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
-use portico_domain::{
-    Capabilities, Checked, Error, Filter, Inclusion, ModelDef, Patch, Record, Result, Value, Where,
-};
-use portico_ports::{EntityRepository, RecordRepository, Repository, RowSink, Store};
+use portico_domain::{Error, Filter, Inclusion, Patch, Record, Result, Value, Where};
+use portico_ports::{EntityRepository, RecordRepository, Repository};
 
 use crate::fixtures::{
     Address, CartItem, Customer, CustomerCartItemLink, Order, OrderLine, Promotion, Shipment,
 };
-use crate::{Case, Ctx, TestResult, cases};
+use crate::{Case, Ctx, HookedStore, StoreOp, TestResult, cases};
 
 pub(crate) fn cases() -> Vec<Case> {
     cases![
@@ -966,56 +963,6 @@ async fn untyped_inclusion_renders_navigational_properties(ctx: Ctx) -> TestResu
     Ok(())
 }
 
-/// A store counting the reads that reach it.
-struct CountingStore {
-    inner: Arc<dyn Store>,
-    reads: AtomicUsize,
-}
-
-#[async_trait]
-impl Store for CountingStore {
-    fn capabilities(&self) -> &Capabilities {
-        self.inner.capabilities()
-    }
-    async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        self.inner.migrate(model).await
-    }
-    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
-        self.inner.insert(model, records).await
-    }
-    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.find(model, filter).await
-    }
-    async fn find_each<'s>(
-        &self,
-        model: &ModelDef,
-        filter: &Checked<Filter>,
-        sink: &mut RowSink<'s>,
-    ) -> Result<()> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.find_each(model, filter, sink).await
-    }
-    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.count(model, condition).await
-    }
-    async fn update(
-        &self,
-        model: &ModelDef,
-        patch: &Record,
-        condition: &Checked<Where>,
-    ) -> Result<u64> {
-        self.inner.update(model, patch, condition).await
-    }
-    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        self.inner.replace(model, id, record).await
-    }
-    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.inner.delete(model, condition).await
-    }
-}
-
 async fn inclusion_costs_one_query_per_level(ctx: Ctx) -> TestResult {
     let customers = ctx
         .repo::<Customer>()
@@ -1048,16 +995,23 @@ async fn inclusion_costs_one_query_per_level(ctx: Ctx) -> TestResult {
                 .collect(),
         )
         .await?;
-    let counting = Arc::new(CountingStore {
-        inner: ctx.store().clone(),
-        reads: AtomicUsize::new(0),
-    });
-    let repo: Repository<Customer> = Repository::new(counting.clone())?;
+    let reads = Arc::new(AtomicUsize::new(0));
+    let counted = reads.clone();
+    let counting = HookedStore::new(
+        ctx.store().clone(),
+        Box::new(move |op| {
+            if matches!(op, StoreOp::Find | StoreOp::Count) {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+            Box::pin(async {})
+        }),
+    );
+    let repo: Repository<Customer> = Repository::new(Arc::new(counting))?;
     let found = repo
         .find(Filter::new().include(Inclusion::scoped("orders", Filter::new().include("lines"))))
         .await?;
     assert_eq!(
-        counting.reads.load(Ordering::SeqCst),
+        reads.load(Ordering::SeqCst),
         3,
         "customers, orders, lines: levels + 1 queries"
     );

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 pub use portico_conformance::services::Service;
 use portico_conformance::services::{self, ServiceUrl};
-pub use portico_conformance::{TestStore, Unavailable};
+pub use portico_conformance::{Hook, HookedStore, StoreOp, TestStore, Unavailable};
 use portico_memory::MemoryStore;
 use portico_mongo::{MongoConfig, MongoStore};
 use portico_sql::{SqlOptions, SqlStore};

@@ -8,12 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use portico_domain::{
-    Capabilities, Checked, Entity, Filter, ModelDef, Record, Result, Value, Where,
-};
+use portico_domain::Entity;
 use portico_memory::MemoryStore;
 use portico_ports::{EntityRepository, Repository, Store};
+use portico_testing::{HookedStore, StoreOp};
 use portico_todo::{HttpSettings, Todo};
 use serde_json::json;
 
@@ -26,49 +24,6 @@ use crate::{Outcome, ensure, runtime, wait_until};
 const IN_FLIGHT: usize = 3;
 /// A guard against hangs, not a speed requirement.
 const BOUND: Duration = Duration::from_secs(60);
-
-/// The memory store, whose inserts wait until the gate opens.
-struct GatedStore {
-    inner: MemoryStore,
-    entered: AtomicUsize,
-    gate: tokio::sync::watch::Receiver<bool>,
-}
-
-#[async_trait]
-impl Store for GatedStore {
-    fn capabilities(&self) -> &Capabilities {
-        self.inner.capabilities()
-    }
-    async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        self.inner.migrate(model).await
-    }
-    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
-        self.entered.fetch_add(1, Ordering::SeqCst);
-        let mut gate = self.gate.clone();
-        let _ = gate.wait_for(|open| *open).await;
-        self.inner.insert(model, records).await
-    }
-    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
-        self.inner.find(model, filter).await
-    }
-    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.inner.count(model, condition).await
-    }
-    async fn update(
-        &self,
-        model: &ModelDef,
-        patch: &Record,
-        condition: &Checked<Where>,
-    ) -> Result<u64> {
-        self.inner.update(model, patch, condition).await
-    }
-    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        self.inner.replace(model, id, record).await
-    }
-    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.inner.delete(model, condition).await
-    }
-}
 
 /// `IN_FLIGHT` concurrent `POST /todos`, titled `in-flight-<i>`.
 fn post_in_flight(client: Client) -> Vec<JoinHandle<std::result::Result<Response, String>>> {
@@ -122,12 +77,23 @@ fn expect_completed(in_flight: Vec<JoinHandle<std::result::Result<Response, Stri
 }
 
 pub fn in_process_shutdown_finishes_in_flight_requests() -> Outcome {
+    // The memory store, whose inserts wait until the gate opens.
     let (open, gate) = tokio::sync::watch::channel(false);
-    let store = Arc::new(GatedStore {
-        inner: MemoryStore::new(),
-        entered: AtomicUsize::new(0),
-        gate,
-    });
+    let entered = Arc::new(AtomicUsize::new(0));
+    let counted = entered.clone();
+    let store = Arc::new(HookedStore::new(
+        Arc::new(MemoryStore::new()),
+        Box::new(move |op| {
+            let mut gate = gate.clone();
+            let counted = counted.clone();
+            Box::pin(async move {
+                if op == StoreOp::Insert {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = gate.wait_for(|open| *open).await;
+                }
+            })
+        }),
+    ));
     runtime()
         .block_on(store.migrate(Todo::definition()))
         .map_err(|e| e.to_string())?;
@@ -142,7 +108,7 @@ pub fn in_process_shutdown_finishes_in_flight_requests() -> Outcome {
     let in_flight = post_in_flight(client);
     let outcome = (|| {
         wait_until(BOUND, "the requests to reach the store", || {
-            store.entered.load(Ordering::SeqCst) == IN_FLIGHT
+            entered.load(Ordering::SeqCst) == IN_FLIGHT
         })?;
         trigger.send(()).map_err(|()| "the server is gone")?;
         expect_refused(address)?;

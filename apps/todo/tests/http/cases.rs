@@ -9,7 +9,7 @@ use portico_todo::HttpSettings;
 use serde_json::{Value as Json, json};
 
 use crate::client::{Body, Client, Response};
-use crate::stores::{FailingStore, Failure, MinimalStore};
+use crate::stores::{FailingStore, Failure, minimal_store};
 use crate::{Case, Ctx, TestServer};
 
 type Outcome = Result<(), String>;
@@ -996,7 +996,7 @@ fn backend_failures_are_500_without_internals(_: &mut Ctx) -> Outcome {
 }
 
 fn unsupported_operators_are_501(_: &mut Ctx) -> Outcome {
-    let store = Arc::new(MinimalStore::new());
+    let store = Arc::new(minimal_store());
     let endpoint =
         portico_todo::endpoint(store, &HttpSettings::default()).map_err(|e| e.to_string())?;
     let server = TestServer::start(endpoint)?;

@@ -1,6 +1,8 @@
 //! Stores for the error paths no healthy backend takes: one whose every call fails (503, 500)
 //! and one that honours only the minimal operators (501).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use portico_domain::error::Message;
 use portico_domain::{
@@ -8,6 +10,7 @@ use portico_domain::{
 };
 use portico_memory::MemoryStore;
 use portico_ports::Store;
+use portico_testing::HookedStore;
 
 /// How every call of a [`FailingStore`] fails.
 #[derive(Debug, Clone, Copy)]
@@ -70,49 +73,10 @@ impl Store for FailingStore {
 }
 
 /// The memory store, claiming only the operators every backend must offer.
-pub struct MinimalStore {
-    inner: MemoryStore,
-    capabilities: Capabilities,
-}
-
-impl MinimalStore {
-    pub fn new() -> Self {
-        MinimalStore {
-            inner: MemoryStore::new(),
-            capabilities: Capabilities::minimal(),
-        }
-    }
-}
-
-#[async_trait]
-impl Store for MinimalStore {
-    fn capabilities(&self) -> &Capabilities {
-        &self.capabilities
-    }
-    async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        self.inner.migrate(model).await
-    }
-    async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
-        self.inner.insert(model, records).await
-    }
-    async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
-        self.inner.find(model, filter).await
-    }
-    async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.inner.count(model, condition).await
-    }
-    async fn update(
-        &self,
-        model: &ModelDef,
-        patch: &Record,
-        condition: &Checked<Where>,
-    ) -> Result<u64> {
-        self.inner.update(model, patch, condition).await
-    }
-    async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        self.inner.replace(model, id, record).await
-    }
-    async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.inner.delete(model, condition).await
-    }
+pub fn minimal_store() -> HookedStore {
+    HookedStore::new(
+        Arc::new(MemoryStore::new()),
+        Box::new(|_| Box::pin(async {})),
+    )
+    .with_capabilities(Capabilities::minimal())
 }
