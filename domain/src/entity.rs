@@ -61,7 +61,6 @@ pub trait Entity: Clone + Send + Sync + 'static {
 
 /// A record could not become an entity.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum RecordError {
     /// A property the struct requires (not an `Option`) is absent or null.
     #[error("property '{0}' is missing")]

@@ -19,7 +19,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// `Unavailable` and `Backend` are fixed, so no SQL text, parameter or credential can reach an
 /// API user through `Display`.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// No entity of this model has this id (LoopBack's `ENTITY_NOT_FOUND`).
     #[error("Entity not found: {entity} with id {id}")]

@@ -14,7 +14,6 @@ pub type ModelRef = fn() -> &'static ModelDef;
 
 /// The kind of a relation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum RelationKind {
     /// One source has many targets holding its key (`TodoList.todos`).
     HasMany,

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use portico_domain::filter::eval;
 use portico_domain::{
     Checked, Entity, Error, Filter, ModelDef, Op, Patch, Record, RelationDef, RelationKind, Result,
     Value, Where,
@@ -69,6 +70,9 @@ pub(crate) trait Row: Default + Clone + Send + Sync + 'static {
 
     /// The value of property `name`, at `index` among the model's properties.
     fn value(&self, name: &str, index: usize) -> Option<&Value>;
+
+    /// Leaves property `name` (at `index`) out, as a row that did not select it.
+    fn clear(&mut self, name: &str, index: usize);
 }
 
 #[async_trait]
@@ -83,6 +87,10 @@ impl Row for Record {
 
     fn value(&self, name: &str, _: usize) -> Option<&Value> {
         self.get(name)
+    }
+
+    fn clear(&mut self, name: &str, _: usize) {
+        self.remove(name);
     }
 }
 
@@ -106,6 +114,12 @@ impl Row for Vec<Value> {
     fn value(&self, _: &str, index: usize) -> Option<&Value> {
         self.get(index).filter(|v| !v.is_null())
     }
+
+    fn clear(&mut self, _: &str, index: usize) {
+        if let Some(value) = self.get_mut(index) {
+            *value = Value::Null;
+        }
+    }
 }
 
 /// A row as the typed path reads it: values in the model's property order.
@@ -120,7 +134,9 @@ fn index_of(model: &ModelDef, name: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// Runs one batched query per chunk of at most `chunk` key values and concatenates the results.
+/// Runs one batched query per chunk of at most `chunk` key values. The rows come back in the
+/// scope's order, as from one query: several chunks' rows are merged by the scope's sort keys
+/// (selected for the merge, then cleared again when the scope did not select them).
 async fn find_batched<R: Row>(
     store: &dyn Store,
     model: &ModelDef,
@@ -129,9 +145,54 @@ async fn find_batched<R: Row>(
     values: Vec<Value>,
     chunk: usize,
 ) -> Result<Vec<R>> {
+    let chunk = chunk.max(1);
+    if values.len() <= chunk {
+        return R::fetch(store, model, &scope.batch(model, key, values)).await;
+    }
+    let unselected: Vec<&str> = scope
+        .order
+        .iter()
+        .map(|o| o.property.as_str())
+        .filter(|p| !scope.selects(p))
+        .collect();
+    let mut merged = scope.clone();
+    for property in &unselected {
+        merged = merged.selecting(model, property);
+    }
     let mut found = Vec::new();
-    for part in values.chunks(chunk.max(1)) {
-        found.extend(R::fetch(store, model, &scope.batch(model, key, part.to_vec())).await?);
+    for part in values.chunks(chunk) {
+        found.extend(R::fetch(store, model, &merged.batch(model, key, part.to_vec())).await?);
+    }
+    let sort_keys: Vec<(&str, usize)> = scope
+        .order
+        .iter()
+        .map(|o| (o.property.as_str(), index_of(model, &o.property)))
+        .collect();
+    fn value_of<'r, R: Row>(
+        row: &'r R,
+        name: &str,
+        sort_keys: &[(&str, usize)],
+    ) -> Option<&'r Value> {
+        let index = sort_keys
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(usize::MAX, |k| k.1);
+        row.value(name, index)
+    }
+    // Each chunk is already sorted and the order ends with the id: a stable sort merges them.
+    found.sort_by(|a, b| {
+        eval::compare_by(
+            &scope.order,
+            |p| value_of(a, p, &sort_keys),
+            |p| value_of(b, p, &sort_keys),
+        )
+    });
+    for row in &mut found {
+        for property in &unselected {
+            if *property != key {
+                row.clear(property, index_of(model, property));
+            }
+        }
     }
     Ok(found)
 }

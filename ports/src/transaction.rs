@@ -56,7 +56,6 @@ use crate::store::Store;
 /// [`Error::Unsupported`](portico_domain::Error::Unsupported); each adapter documents its
 /// mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
 pub enum IsolationLevel {
     /// May see other transactions' uncommitted writes (where the backend offers it).
     ReadUncommitted,

@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use portico_domain::{Capabilities, Checked, Filter, ModelDef, Record, Result, Value, Where};
-use portico_ports::{RowSink, Store};
+use portico_ports::{RowSink, Store, Transaction, TransactionOptions};
 
 /// The operation a [`HookedStore`]'s hook is called for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum StoreOp {
     /// `migrate`.
     Migrate,
@@ -27,6 +26,8 @@ pub enum StoreOp {
     Replace,
     /// `delete`.
     Delete,
+    /// `begin` (the transaction's own operations run on the inner store's transaction, unhooked).
+    Begin,
 }
 
 /// What a [`HookedStore`] runs before each operation.
@@ -102,5 +103,9 @@ impl Store for HookedStore {
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         (self.hook)(StoreOp::Delete).await;
         self.inner.delete(model, condition).await
+    }
+    async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
+        (self.hook)(StoreOp::Begin).await;
+        self.inner.begin(options).await
     }
 }

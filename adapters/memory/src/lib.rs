@@ -7,8 +7,7 @@
 //!
 //! It is thread-safe (one lock per store, never held across an `.await`), generates integer ids
 //! from 1 per model (and ObjectId-shaped string ids) and enforces unique properties. It offers
-//! every filter operator and free-form models, and no transactions: its `transactions`
-//! capability is false and `Store::begin` answers `Unsupported`.
+//! every filter operator, free-form models and transactions.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,56 +29,81 @@
 //! #     assert!(f.as_mut().poll(&mut cx).is_ready());
 //! # }
 //! ```
+//!
+//! ## Transactions
+//!
+//! [`Store::begin`] takes a snapshot of the store: the map of its tables, each shared with the
+//! store until one side changes it, so beginning costs one entry per model and a table is
+//! copied only when it is written while a transaction holds it. The transaction reads and
+//! writes its snapshot (it sees its own writes, and nothing written since it began), and
+//! records which tables it used. Its commit, under the store's lock, checks that none of those
+//! tables changed since it began and installs the tables it wrote, all at once; when one did
+//! change, the commit fails with [`Error::TransactionConflict`] (retryable: run the transaction
+//! again) and applies nothing. A transaction that wrote nothing always commits: it read one
+//! committed state. Rollback, dropping it unfinished, and the
+//! timeout discard the snapshot; nothing outside ever waits for a transaction.
+//!
+//! So every transaction runs as if it ran alone at the moment of its commit: serializable. All
+//! four isolation levels are accepted and run serializable, which is at least as strict as
+//! each (read uncommitted sees no uncommitted write of another transaction either). The price
+//! of checking whole tables is that two transactions writing to, or reading what the other
+//! writes in, one model conflict even when they touch different records, as does a transaction
+//! whose model was written outside any transaction since it began.
+//!
+//! Store-generated ids are reserved outside the transaction, as SQL sequences are: a
+//! rolled-back create consumes its ids, and ids are never reused. A failed operation inside a
+//! transaction changes nothing and leaves the transaction open. The timeout is checked at each
+//! call (every operation here completes without waiting, so none is ever in flight at the
+//! deadline): from the deadline on, the transaction is inactive, its writes are discarded and
+//! every call answers `TransactionClosed`. `migrate` and a nested `begin` are refused inside a
+//! transaction with `Unsupported`.
 #![warn(missing_docs)]
 
-mod eval;
+mod table;
+mod transaction;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{RwLock, RwLockWriteGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use portico_domain::error::Message;
 use portico_domain::{
-    Capabilities, Checked, Direction, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op,
-    Record, Result, Value, Where,
+    Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
 };
-use portico_ports::Store;
+use portico_ports::{Store, Transaction, TransactionOptions};
 
-use crate::eval::Compiled;
+use crate::table::Tables;
+use crate::transaction::MemoryTransaction;
 
-/// A key a record is stored under: ids are integers, strings or UUIDs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Key {
-    Int(i64),
-    Str(String),
-    Uuid(uuid::Uuid),
+/// Everything a store holds, behind its one lock.
+#[derive(Debug, Default)]
+struct Data {
+    tables: Tables,
+    /// The last integer id handed out per table (by storage name). Ids are never reused, not
+    /// even those a rolled-back transaction took, as with SQL sequences.
+    last_ids: HashMap<String, i64>,
 }
 
-impl Key {
-    fn of(id: &Value) -> Result<Key> {
-        match id {
-            Value::Int(i) => Ok(Key::Int(*i)),
-            Value::String(s) => Ok(Key::Str(s.clone())),
-            Value::Uuid(u) => Ok(Key::Uuid(*u)),
-            other => Err(Error::backend(Message(format!(
-                "an id cannot be {}",
-                other.kind()
-            )))),
-        }
+impl Data {
+    /// The model's tables and id counter, to insert with.
+    fn for_insert(&mut self, model: &ModelDef) -> (&mut Tables, &mut i64) {
+        let last_id = self
+            .last_ids
+            .entry(model.storage_name().to_owned())
+            .or_default();
+        (&mut self.tables, last_id)
     }
 }
 
-#[derive(Debug, Default)]
-struct Table {
-    rows: BTreeMap<Key, Record>,
-    /// The last integer id handed out (ids are never reused, as with SQL sequences).
-    last_id: i64,
+/// The error of a lock a panicking thread left behind.
+fn poisoned<T>(_: T) -> Error {
+    Error::backend(Message("memory store lock poisoned".into()))
 }
 
 /// The in-memory store. `MemoryStore::new()` is empty and isolated from every other store.
 #[derive(Debug)]
 pub struct MemoryStore {
-    tables: RwLock<HashMap<String, Table>>,
+    data: Arc<RwLock<Data>>,
     capabilities: Capabilities,
 }
 
@@ -93,95 +117,21 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         let mut capabilities = Capabilities::all_operators();
-        capabilities.transactions = false;
+        capabilities.transactions = true;
         capabilities.object_ids = true;
         MemoryStore {
-            tables: RwLock::new(HashMap::new()),
+            data: Arc::new(RwLock::new(Data::default())),
             capabilities,
         }
     }
 
-    fn write(&self) -> Result<RwLockWriteGuard<'_, HashMap<String, Table>>> {
-        self.tables
-            .write()
-            .map_err(|_| Error::backend(Message("memory store lock poisoned".into())))
+    fn write(&self) -> Result<RwLockWriteGuard<'_, Data>> {
+        self.data.write().map_err(poisoned)
     }
 
-    fn read<T>(&self, model: &ModelDef, f: impl FnOnce(Option<&Table>) -> T) -> Result<T> {
-        let tables = self
-            .tables
-            .read()
-            .map_err(|_| Error::backend(Message("memory store lock poisoned".into())))?;
-        Ok(f(tables.get(model.storage_name())))
+    fn read(&self) -> Result<RwLockReadGuard<'_, Data>> {
+        self.data.read().map_err(poisoned)
     }
-}
-
-fn id_of<'r>(model: &ModelDef, record: &'r Record) -> Result<&'r Value> {
-    record
-        .get(&model.id_property().name)
-        .filter(|v| !v.is_null())
-        .ok_or_else(|| Error::backend(Message(format!("{} record without an id", model.name))))
-}
-
-/// True for `id = x`, which the id index answers directly.
-fn is_id_lookup(model: &ModelDef, condition: &Where) -> bool {
-    matches!(condition, Where::Cond(c) if c.property == model.id_property().name && matches!(c.op, Op::Eq(_)))
-}
-
-/// Ids of the rows matching the clause, using the id index for `id = x`.
-fn matching(model: &ModelDef, table: &Table, condition: &Checked<Where>) -> Vec<Key> {
-    if condition.matches_all() {
-        return table.rows.keys().cloned().collect();
-    }
-    if let Where::Cond(c) = &**condition
-        && c.property == model.id_property().name
-        && let Op::Eq(id) = &c.op
-    {
-        return Key::of(id)
-            .ok()
-            .filter(|k| table.rows.contains_key(k))
-            .into_iter()
-            .collect();
-    }
-    let compiled = Compiled::new(condition);
-    table
-        .rows
-        .iter()
-        .filter(|(_, r)| compiled.matches(r))
-        .map(|(k, _)| k.clone())
-        .collect()
-}
-
-/// Fails with a conflict when a candidate row duplicates a unique value of another row (rows
-/// with a candidate's key are being replaced and do not count) or of another candidate.
-fn check_unique(model: &ModelDef, table: &Table, candidates: &[(Key, &Record)]) -> Result<()> {
-    for p in model
-        .properties
-        .iter()
-        .filter(|p| p.index == IndexKind::Unique)
-    {
-        let mut seen: Vec<&Value> = Vec::new();
-        for (_, row) in candidates {
-            let Some(v) = row.get(&p.name).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            let clash_in_table = table.rows.iter().any(|(k, r)| {
-                !candidates.iter().any(|(c, _)| c == k)
-                    && r.get(&p.name).is_some_and(|x| x.filter_eq(v))
-            });
-            if clash_in_table || seen.iter().any(|s| s.filter_eq(v)) {
-                return Err(Error::Conflict {
-                    entity: model.name.clone(),
-                    message: format!(
-                        "{} with this value of the unique property '{}' already exists",
-                        model.name, p.name
-                    ),
-                });
-            }
-            seen.push(v);
-        }
-    }
-    Ok(())
 }
 
 #[async_trait]
@@ -191,96 +141,26 @@ impl Store for MemoryStore {
     }
 
     async fn migrate(&self, model: &ModelDef) -> Result<()> {
-        self.write()?
-            .entry(model.storage_name().to_owned())
-            .or_default();
+        self.write()?.tables.create(model);
         Ok(())
     }
 
     async fn insert(&self, model: &ModelDef, records: Vec<Record>) -> Result<Vec<Record>> {
-        let mut tables = self.write()?;
-        let table = tables.entry(model.storage_name().to_owned()).or_default();
-        let id_name = &model.id_property().name;
-        let strategy = model.id_strategy();
-        let mut next = table.last_id;
-        let mut keyed = Vec::with_capacity(records.len());
-        for mut record in records {
-            match strategy {
-                IdStrategy::StoreInteger => {
-                    next += 1;
-                    record.insert(id_name.clone(), Value::Int(next));
-                }
-                // ObjectId-shaped: 24 hex digits, ordered by creation, as on MongoDB.
-                IdStrategy::StoreObjectId => {
-                    next += 1;
-                    record.insert(id_name.clone(), Value::String(format!("{next:024x}")));
-                }
-                IdStrategy::KitUuid | IdStrategy::Client => {}
-            }
-            let key = Key::of(id_of(model, &record)?)?;
-            if table.rows.contains_key(&key) || keyed.iter().any(|(k, _)| k == &key) {
-                let id = id_of(model, &record)?;
-                return Err(Error::Conflict {
-                    entity: model.name.clone(),
-                    message: format!("{} with id {} already exists", model.name, id.to_json()),
-                });
-            }
-            keyed.push((key, record));
-        }
-        let candidates: Vec<(Key, &Record)> = keyed.iter().map(|(k, r)| (k.clone(), r)).collect();
-        check_unique(model, table, &candidates)?;
-        table.last_id = next;
-        let stored = keyed.iter().map(|(_, r)| r.clone()).collect();
-        table.rows.extend(keyed);
-        Ok(stored)
+        let mut data = self.write()?;
+        let (tables, last_id) = data.for_insert(model);
+        table::insert(tables, last_id, model, records)
     }
 
     async fn find(&self, model: &ModelDef, filter: &Checked<Filter>) -> Result<Vec<Record>> {
-        self.read(model, |table| {
-            let Some(table) = table else {
-                return Vec::new();
-            };
-            let condition = filter.checked_where();
-            let skip = usize::try_from(filter.skip.unwrap_or(0)).unwrap_or(usize::MAX);
-            let limit = filter
-                .limit
-                .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-            let by_id_only = matches!(filter.order.as_slice(), [o] if o.direction == Direction::Asc && o.property == model.id_property().name);
-            let rows: Vec<&Record> = if by_id_only && !is_id_lookup(model, &condition) {
-                // Rows are kept in id order: scan lazily, stop after the page.
-                let compiled = (!condition.matches_all()).then(|| Compiled::new(&condition));
-                table
-                    .rows
-                    .values()
-                    .filter(|r| compiled.as_ref().is_none_or(|c| c.matches(r)))
-                    .skip(skip)
-                    .take(limit)
-                    .collect()
-            } else {
-                let mut rows: Vec<&Record> = matching(model, table, &condition)
-                    .iter()
-                    .filter_map(|k| table.rows.get(k))
-                    .collect();
-                // `order` always ends with the id, so the sort is total.
-                rows.sort_by(|a, b| eval::compare(a, b, &filter.order));
-                rows.into_iter().skip(skip).take(limit).collect()
-            };
-            rows.into_iter()
-                .map(|r| match &filter.fields {
-                    Some(Fields::Include(names)) => names
-                        .iter()
-                        .filter_map(|n| r.get(n).map(|v| (n.clone(), v.clone())))
-                        .collect(),
-                    _ => r.clone(),
-                })
-                .collect()
-        })
+        Ok(table::find(model, self.read()?.tables.get(model), filter))
     }
 
     async fn count(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        self.read(model, |table| {
-            table.map_or(0, |t| matching(model, t, condition).len() as u64)
-        })
+        Ok(table::count(
+            model,
+            self.read()?.tables.get(model),
+            condition,
+        ))
     }
 
     async fn update(
@@ -289,61 +169,26 @@ impl Store for MemoryStore {
         patch: &Record,
         condition: &Checked<Where>,
     ) -> Result<u64> {
-        let mut tables = self.write()?;
-        let Some(table) = tables.get_mut(model.storage_name()) else {
-            return Ok(0);
-        };
-        let keys = matching(model, table, condition);
-        let updated: Vec<(Key, Record)> = keys
-            .iter()
-            .filter_map(|k| table.rows.get(k).map(|r| (k.clone(), r.clone())))
-            .map(|(k, mut r)| {
-                for (name, value) in patch {
-                    if value.is_null() {
-                        r.remove(name);
-                    } else {
-                        r.insert(name.clone(), value.clone());
-                    }
-                }
-                (k, r)
-            })
-            .collect();
-        let candidates: Vec<(Key, &Record)> = updated.iter().map(|(k, r)| (k.clone(), r)).collect();
-        check_unique(model, table, &candidates)?;
-        let count = updated.len() as u64;
-        table.rows.extend(updated);
-        Ok(count)
+        table::update(&mut self.write()?.tables, model, patch, condition)
     }
 
     async fn replace(&self, model: &ModelDef, id: &Value, record: &Record) -> Result<bool> {
-        let mut tables = self.write()?;
-        let Some(table) = tables.get_mut(model.storage_name()) else {
-            return Ok(false);
-        };
-        let key = Key::of(id)?;
-        if !table.rows.contains_key(&key) {
-            return Ok(false);
-        }
-        let stored: Record = record
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        check_unique(model, table, &[(key.clone(), &stored)])?;
-        table.rows.insert(key, stored);
-        Ok(true)
+        table::replace(&mut self.write()?.tables, model, id, record)
     }
 
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
-        let mut tables = self.write()?;
-        let Some(table) = tables.get_mut(model.storage_name()) else {
-            return Ok(0);
-        };
-        let keys = matching(model, table, condition);
-        for k in &keys {
-            table.rows.remove(k);
-        }
-        Ok(keys.len() as u64)
+        Ok(table::delete(&mut self.write()?.tables, model, condition))
+    }
+
+    /// Begins a serializable transaction over a snapshot of the store, at any of the four
+    /// isolation levels (see the crate docs, *Transactions*).
+    ///
+    /// # Errors
+    /// `Backend` only when the store's lock was poisoned by a panic.
+    async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
+        let snapshot = self.read()?.tables.clone();
+        let tx = MemoryTransaction::new(self.data.clone(), snapshot, &self.capabilities, &options);
+        Ok(Transaction::new(Arc::new(tx), options))
     }
 }
 

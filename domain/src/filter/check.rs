@@ -475,10 +475,7 @@ impl<'a> Checker<'a> {
                 )
             }
             // Builder-made patterns are compiled here; JSON ones already were when parsed.
-            Op::Regexp(spec) => match regex::RegexBuilder::new(&spec.pattern)
-                .size_limit(1 << 20)
-                .build()
-            {
+            Op::Regexp(spec) => match spec.compile() {
                 Ok(_) => Some(Op::Regexp(spec)),
                 Err(_) => wrong(
                     self,

@@ -15,6 +15,7 @@
 #![doc = include_str!("REFERENCE.md")]
 
 mod check;
+pub mod eval;
 mod json;
 pub mod like;
 mod query;
@@ -446,12 +447,36 @@ impl RegexSpec {
                 other => return Err(format!("unsupported regexp flag '{other}' (supported: i)")),
             }
         }
-        regex::RegexBuilder::new(&spec.pattern)
-            .size_limit(1 << 20)
-            .build()
+        spec.compile()
             .map_err(|e| format!("invalid regular expression: {}", last_line(&e.to_string())))?;
         Ok(spec)
     }
+}
+
+impl RegexSpec {
+    /// The compiled pattern, as every store that evaluates it in Rust compiles it.
+    ///
+    /// # Errors
+    /// The pattern is invalid or compiles beyond [`REGEX_SIZE_LIMIT`].
+    pub fn compile(&self) -> Result<regex::Regex, regex::Error> {
+        compile_pattern(&self.pattern, self.case_insensitive)
+    }
+}
+
+/// The most memory one compiled pattern may take: a filter cannot make a store build an
+/// unbounded automaton.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiles a regular expression (a `regexp` pattern or a translated `like` pattern) within
+/// [`REGEX_SIZE_LIMIT`].
+///
+/// # Errors
+/// The pattern is invalid or too large.
+pub fn compile_pattern(source: &str, case_insensitive: bool) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(source)
+        .case_insensitive(case_insensitive)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
 }
 
 fn last_line(s: &str) -> &str {
@@ -613,6 +638,16 @@ impl Checked<Filter> {
             skip: None,
             include: Vec::new(),
         })
+    }
+
+    /// Whether rows found by this filter carry property `name` (every property when it
+    /// selects none).
+    pub fn selects(&self, name: &str) -> bool {
+        match &self.0.fields {
+            None => true,
+            Some(Fields::Include(names)) => names.iter().any(|n| n == name),
+            Some(Fields::Exclude(names)) => !names.iter().any(|n| n == name),
+        }
     }
 
     /// This filter with `key` added to its selection (when it selects), so inclusion can

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use portico_domain::{Error, Filter, Inclusion, Patch, Record, Result, Value, Where};
+use portico_domain::{Error, Filter, Inclusion, Limits, Patch, Record, Result, Value, Where};
 use portico_ports::{EntityRepository, RecordRepository, Repository};
 
 use crate::fixtures::{
@@ -54,6 +54,7 @@ pub(crate) fn cases() -> Vec<Case> {
         multiple_relations_are_included_together,
         untyped_inclusion_renders_navigational_properties,
         inclusion_costs_one_query_per_level,
+        inclusion_split_into_several_queries_keeps_the_scope_order_and_page,
     ]
 }
 
@@ -1026,5 +1027,116 @@ async fn inclusion_costs_one_query_per_level(ctx: Ctx) -> TestResult {
             assert!(lines.iter().all(|l| l.order_id == order.id));
         }
     }
+    Ok(())
+}
+
+/// Past `Limits::max_list_len` keys, inclusion splits its key list over several queries; each
+/// parent's targets must still come out in the scope's order and page, as from one query.
+async fn inclusion_split_into_several_queries_keeps_the_scope_order_and_page(
+    ctx: Ctx,
+) -> TestResult {
+    let mut limits = Limits::default();
+    limits.max_list_len = 2;
+    let customers = ctx.repo::<Customer>().with_limits(limits);
+    let a = customers.create(Customer::new("a")).await?;
+    let items = customers
+        .has_many_through::<CartItem>("cartItems", id(&a))
+        .await?;
+    // Ids in creation order, descriptions not: a chunk by id holds {b, d} then {a, c}.
+    for description in ["b", "d", "a", "c"] {
+        items.create(cart_item(description)).await?;
+    }
+    let promotions = ctx
+        .repo::<Promotion>()
+        .create_all(
+            ["q", "s", "p", "r"]
+                .iter()
+                .map(|n| Promotion {
+                    id: None,
+                    name: (*n).into(),
+                })
+                .collect(),
+        )
+        .await?;
+    let mut b = Customer::new("b");
+    b.promotion_ids = Some(promotions.iter().filter_map(|p| p.id).collect());
+    customers.create(b).await?;
+
+    let scope = |order, skip| Filter::new().order(order).skip(skip).limit(2);
+    let filter = Filter::new()
+        .include(Inclusion::scoped(
+            "cartItems",
+            scope(CartItem::FIELDS.description.asc(), 1),
+        ))
+        .include(Inclusion::scoped(
+            "promotions",
+            scope(Promotion::FIELDS.name.desc(), 0),
+        ));
+    let found = customers.find(filter.clone()).await?;
+    let items_of_a: Vec<&str> = found[0]
+        .cart_items
+        .iter()
+        .flatten()
+        .map(|i| i.description.as_str())
+        .collect();
+    let promotions_of_b: Vec<&str> = found[1]
+        .promotions
+        .iter()
+        .flatten()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        items_of_a,
+        ["b", "c"],
+        "has-many-through: ascending, skip 1, limit 2"
+    );
+    assert_eq!(
+        promotions_of_b,
+        ["s", "r"],
+        "references-many: descending, limit 2"
+    );
+
+    // The untyped path gives the same.
+    let records = customers.records().find(filter).await?;
+    let names = |r: &Record, relation: &str, property: &str| -> Vec<Value> {
+        match r.get(relation) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Object(o) => o.get(property).cloned(),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    assert_eq!(
+        names(&records[0], "cartItems", "description"),
+        [Value::from("b"), Value::from("c")]
+    );
+    assert_eq!(
+        names(&records[1], "promotions", "name"),
+        [Value::from("s"), Value::from("r")]
+    );
+
+    // Sorted by a property the scope does not select: sorted all the same, and not returned.
+    let by_description = Filter::new().include(Inclusion::scoped(
+        "cartItems",
+        Filter::new()
+            .fields(["id"])
+            .order(CartItem::FIELDS.description.desc()),
+    ));
+    let records = customers.records().find(by_description).await?;
+    let all = ctx
+        .repo::<CartItem>()
+        .find(Filter::new().order(CartItem::FIELDS.description.desc()))
+        .await?;
+    let expected: Vec<Value> = all.iter().filter_map(|i| i.id).map(Value::from).collect();
+    assert_eq!(names(&records[0], "cartItems", "id"), expected);
+    assert_eq!(
+        names(&records[0], "cartItems", "description"),
+        [] as [Value; 0],
+        "the sort key is not returned"
+    );
     Ok(())
 }

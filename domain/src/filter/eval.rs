@@ -1,24 +1,35 @@
-//! Evaluates checked filters against records: the executable specification of the filter
-//! reference in `portico_domain::filter`.
+//! Evaluates checked filters against records: the executable specification of the
+//! [filter reference](super). The memory store runs queries with it; inclusion uses
+//! [`compare_by`] to merge rows found by several queries in a scope's order.
 
 use std::cmp::Ordering;
 
-use portico_domain::filter::like;
-use portico_domain::{Condition, Direction, Op, Order, Record, Value, Where};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
+
+use super::{Condition, Direction, Op, Order, Where, compile_pattern, like};
+use crate::value::{Record, Value};
 
 /// A where clause with its patterns compiled once per query.
-pub(crate) enum Compiled {
+#[derive(Debug)]
+pub enum Compiled {
+    /// Every part matches.
     And(Vec<Compiled>),
+    /// Some part matches.
     Or(Vec<Compiled>),
+    /// One property's test.
     Cond(String, Test),
 }
 
-pub(crate) enum Test {
+/// The test one condition applies to its property's value.
+#[derive(Debug)]
+pub enum Test {
+    /// A comparison, membership or existence operator.
     Op(Op),
     /// LIKE, ILIKE and regexp, compiled; `negated` for nlike/nilike.
     Pattern {
+        /// The compiled pattern.
         regex: Regex,
+        /// True for `nlike` / `nilike`: a string that does not match passes.
         negated: bool,
     },
 }
@@ -26,19 +37,15 @@ pub(crate) enum Test {
 impl Compiled {
     /// Compiles a checked clause. Patterns were validated by the check stage, so compiling
     /// them cannot fail except on size; such a pattern matches nothing.
-    pub(crate) fn new(clause: &Where) -> Compiled {
+    pub fn new(clause: &Where) -> Compiled {
         match clause {
             Where::And(parts) => Compiled::And(parts.iter().map(Compiled::new).collect()),
             Where::Or(parts) => Compiled::Or(parts.iter().map(Compiled::new).collect()),
             Where::Cond(Condition { property, op, .. }) => {
                 let pattern = |source: String, insensitive: bool, negated: bool| Test::Pattern {
-                    regex: RegexBuilder::new(&source)
-                        .case_insensitive(insensitive)
-                        .size_limit(1 << 20)
-                        .build()
-                        .unwrap_or_else(|_| {
-                            Regex::new("[^\\s\\S]").expect("the never-matching pattern compiles")
-                        }),
+                    regex: compile_pattern(&source, insensitive).unwrap_or_else(|_| {
+                        Regex::new("[^\\s\\S]").expect("the never-matching pattern compiles")
+                    }),
                     negated,
                 };
                 let test = match op {
@@ -54,7 +61,8 @@ impl Compiled {
         }
     }
 
-    pub(crate) fn matches(&self, record: &Record) -> bool {
+    /// Whether `record` matches (a missing property is null).
+    pub fn matches(&self, record: &Record) -> bool {
         match self {
             Compiled::And(parts) => parts.iter().all(|p| p.matches(record)),
             Compiled::Or(parts) => parts.iter().any(|p| p.matches(record)),
@@ -98,10 +106,20 @@ impl Test {
 }
 
 /// Compares two records by the sort keys: nulls first ascending, last descending.
-pub(crate) fn compare(a: &Record, b: &Record, order: &[Order]) -> Ordering {
+pub fn compare(a: &Record, b: &Record, order: &[Order]) -> Ordering {
+    compare_by(order, |p| a.get(p), |p| b.get(p))
+}
+
+/// Compares two rows by the sort keys, reading each row's values through its accessor (a
+/// missing value is null): nulls first ascending, last descending.
+pub fn compare_by<'a>(
+    order: &[Order],
+    a: impl Fn(&str) -> Option<&'a Value>,
+    b: impl Fn(&str) -> Option<&'a Value>,
+) -> Ordering {
     for key in order {
-        let x = a.get(&key.property).unwrap_or(&Value::Null);
-        let y = b.get(&key.property).unwrap_or(&Value::Null);
+        let x = a(&key.property).unwrap_or(&Value::Null);
+        let y = b(&key.property).unwrap_or(&Value::Null);
         let o = match key.direction {
             Direction::Asc => x.total_cmp(y),
             Direction::Desc => y.total_cmp(x),
