@@ -100,6 +100,35 @@ impl Error {
         Error::Unavailable(source.into())
     }
 
+    /// The [`Error::Conflict`] of a write whose id is taken. Every store words it so: the
+    /// message names the model, never the value.
+    pub fn duplicate_id(entity: &str) -> Self {
+        Error::Conflict {
+            entity: entity.to_owned(),
+            message: format!("{entity} with this id already exists"),
+        }
+    }
+
+    /// The [`Error::Conflict`] of a write duplicating a unique property's value: the message
+    /// names the property, never the value.
+    pub fn duplicate_unique(entity: &str, property: &str) -> Self {
+        Error::Conflict {
+            entity: entity.to_owned(),
+            message: format!(
+                "{entity} with this value of the unique property '{property}' already exists"
+            ),
+        }
+    }
+
+    /// The [`Error::Conflict`] of a write duplicating some unique value the backend did not
+    /// name.
+    pub fn duplicate_unknown_unique(entity: &str) -> Self {
+        Error::Conflict {
+            entity: entity.to_owned(),
+            message: format!("{entity} would duplicate a unique value"),
+        }
+    }
+
     /// Builds [`Error::TransactionConflict`] from any error.
     pub fn transaction_conflict(source: impl Into<BoxError>) -> Self {
         Error::TransactionConflict(source.into())

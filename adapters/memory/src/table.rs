@@ -82,27 +82,6 @@ fn id_of<'r>(model: &ModelDef, record: &'r Record) -> Result<&'r Value> {
         .ok_or_else(|| Error::backend(Message(format!("{} record without an id", model.name))))
 }
 
-/// The conflict of a record whose id is taken. Worded as the SQL and MongoDB adapters word it:
-/// the message names no value (`Error::Conflict` promises that).
-fn duplicate_id(model: &ModelDef) -> Error {
-    Error::Conflict {
-        entity: model.name.clone(),
-        message: format!("{} with this id already exists", model.name),
-    }
-}
-
-/// The conflict of a duplicated unique value, worded as the SQL and MongoDB adapters word it:
-/// the property, never the value.
-fn duplicate_unique(model: &ModelDef, property: &str) -> Error {
-    Error::Conflict {
-        entity: model.name.clone(),
-        message: format!(
-            "{} with this value of the unique property '{property}' already exists",
-            model.name
-        ),
-    }
-}
-
 /// True for `id = x`, which the id index answers directly.
 fn is_id_lookup(model: &ModelDef, condition: &Where) -> bool {
     matches!(condition, Where::Cond(c) if c.property == model.id_property().name && matches!(c.op, Op::Eq(_)))
@@ -150,7 +129,7 @@ fn check_unique(model: &ModelDef, table: &Table, candidates: &[(Key, &Record)]) 
                     && r.get(&p.name).is_some_and(|x| x.filter_eq(v))
             });
             if clash_in_table || seen.iter().any(|s| s.filter_eq(v)) {
-                return Err(duplicate_unique(model, &p.name));
+                return Err(Error::duplicate_unique(&model.name, &p.name));
             }
             seen.push(v);
         }
@@ -187,7 +166,7 @@ pub(crate) fn insert(
         }
         let key = Key::of(id_of(model, &record)?)?;
         if table.rows.contains_key(&key) || keyed.iter().any(|(k, _)| k == &key) {
-            return Err(duplicate_id(model));
+            return Err(Error::duplicate_id(&model.name));
         }
         keyed.push((key, record));
     }

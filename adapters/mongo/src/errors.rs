@@ -117,30 +117,18 @@ pub(crate) fn conflict(model: &ModelDef, server_message: &str) -> Error {
     let index = server_message
         .split_once(" index: ")
         .and_then(|(_, rest)| rest.split_whitespace().next());
-    let message = match index {
-        Some("_id_") => format!("{} with this id already exists", model.name),
+    match index {
+        Some("_id_") => Error::duplicate_id(&model.name),
         Some(index) => match model
             .properties
             .iter()
             .find(|p| !p.id && p.index == IndexKind::Unique && index_name(p.column()) == index)
         {
-            Some(p) => unique_message(model, &p.name),
-            None => format!("{} would duplicate a unique value", model.name),
+            Some(p) => Error::duplicate_unique(&model.name, &p.name),
+            None => Error::duplicate_unknown_unique(&model.name),
         },
-        None => format!("{} would duplicate a unique value", model.name),
-    };
-    Error::Conflict {
-        entity: model.name.clone(),
-        message,
+        None => Error::duplicate_unknown_unique(&model.name),
     }
-}
-
-/// The conflict message for a unique property (as the memory store words it).
-pub(crate) fn unique_message(model: &ModelDef, property: &str) -> String {
-    format!(
-        "{} with this value of the unique property '{property}' already exists",
-        model.name
-    )
 }
 
 #[cfg(test)]

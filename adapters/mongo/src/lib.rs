@@ -483,13 +483,10 @@ impl MongoStore {
                     continue;
                 };
                 if !seen.insert(v.to_json().to_string()) {
-                    return Err(Error::Conflict {
-                        entity: model.name.clone(),
-                        message: if p.id {
-                            format!("{} with this id already exists", model.name)
-                        } else {
-                            errors::unique_message(model, &p.name)
-                        },
+                    return Err(if p.id {
+                        Error::duplicate_id(&model.name)
+                    } else {
+                        Error::duplicate_unique(&model.name, &p.name)
                     });
                 }
             }
@@ -734,10 +731,7 @@ impl Store for MongoStore {
             [] => return Ok(0),
             [one] => one.clone(),
             _ => {
-                return Err(Error::Conflict {
-                    entity: model.name.clone(),
-                    message: errors::unique_message(model, &unique.name),
-                });
+                return Err(Error::duplicate_unique(&model.name, &unique.name));
             }
         };
         let mut query_one = doc! {ID_FIELD: one};

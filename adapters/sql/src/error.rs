@@ -11,10 +11,7 @@ pub(crate) fn map(error: sqlx::Error, model: &ModelDef) -> Error {
         sqlx::Error::Database(db) if is_connection_lost(db.as_ref()) => Error::unavailable(db),
         sqlx::Error::Database(db) if is_conflict(db.as_ref()) => Error::transaction_conflict(db),
         sqlx::Error::Database(db) => match db.kind() {
-            ErrorKind::UniqueViolation => Error::Conflict {
-                entity: model.name.clone(),
-                message: conflict_message(model, db.constraint(), db.message()),
-            },
+            ErrorKind::UniqueViolation => conflict(model, db.constraint(), db.message()),
             ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
                 let mut errors = ValidationErrors::new(&model.name);
                 errors.push(
@@ -80,7 +77,7 @@ fn is_connection_lost(db: &dyn DatabaseError) -> bool {
 
 /// Names the unique property when the driver tells which index was violated: PostgreSQL by
 /// constraint name, MySQL in the message (`… for key 'ux_…'`), SQLite as `table.column`.
-fn conflict_message(model: &ModelDef, constraint: Option<&str>, driver_message: &str) -> String {
+fn conflict(model: &ModelDef, constraint: Option<&str>, driver_message: &str) -> Error {
     let table = model.storage_name();
     let mentions = |p: &portico_domain::PropertyDef| {
         let index = index_name(model, p);
@@ -94,10 +91,7 @@ fn conflict_message(model: &ModelDef, constraint: Option<&str>, driver_message: 
         .iter()
         .find(|p| p.index == IndexKind::Unique && mentions(p))
     {
-        return format!(
-            "{} with this value of the unique property '{}' already exists",
-            model.name, p.name
-        );
+        return Error::duplicate_unique(&model.name, &p.name);
     }
-    format!("{} with this id already exists", model.name)
+    Error::duplicate_id(&model.name)
 }
