@@ -5,12 +5,13 @@
 //! [`Constraints`](crate::Constraints) come from it, and the checks themselves (string length
 //! in characters, e-mail and URL formats) are the `validator` crate's.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde_json::{Value as J, json};
 use validator::{ValidateEmail, ValidateLength, ValidateUrl};
 
-use crate::model::{Format, ModelDef, PropertyDef};
+use crate::model::{Format, ModelDef, PropertyDef, PropertyType};
 use crate::value::{Record, Value};
 
 /// What kind of write a record is validated for.
@@ -129,18 +130,36 @@ impl ModelDef {
             );
         }
         let mut record = Record::new();
+        // Properties whose JSON was already refused: one problem per property, so the record's
+        // validation must not report them again (as missing, or as mistyped).
+        let mut refused = HashSet::new();
         for (key, value) in object {
             match self.get(key) {
-                Some(p) => match Value::from_json_typed(value, &p.ty) {
-                    Ok(v) => {
-                        record.insert(key.clone(), v);
-                    }
-                    Err(m) => errors.push(
+                Some(p) if value.is_null() && !p.accepts_null(mode) => {
+                    refused.insert(key.as_str());
+                    errors.push(
                         format!("/{key}"),
                         "type",
-                        format!("must be {}", m.expected),
-                        json!({"type": m.expected}),
-                    ),
+                        format!("must be {}", p.ty),
+                        json!({"type": p.ty.to_string()}),
+                    );
+                }
+                Some(p) => match Value::from_json_typed(value, &p.ty) {
+                    Ok(v) => {
+                        if let Some(detail) = empty_required_string(p, &v) {
+                            errors.details.push(detail);
+                        }
+                        record.insert(key.clone(), v);
+                    }
+                    Err(m) => {
+                        refused.insert(key.as_str());
+                        errors.push(
+                            format!("/{key}"),
+                            "type",
+                            format!("must be {}", m.expected),
+                            json!({"type": m.expected}),
+                        );
+                    }
                 },
                 None => {
                     record.insert(key.clone(), Value::from_json_untyped(value));
@@ -148,10 +167,17 @@ impl ModelDef {
             }
         }
         if let Err(more) = self.validate(&record, mode) {
-            // Type problems were reported above from the JSON; keep the rest.
+            // Type problems were reported above from the JSON; so were refused properties.
+            let reported = |d: &ValidationDetail| {
+                d.code == "type"
+                    || (d.code == "required"
+                        && d.info["missingProperty"]
+                            .as_str()
+                            .is_some_and(|name| refused.contains(name)))
+            };
             errors
                 .details
-                .extend(more.details.into_iter().filter(|d| d.code != "type"));
+                .extend(more.details.into_iter().filter(|d| !reported(d)));
         }
         errors.into_result(record)
     }
@@ -214,6 +240,50 @@ impl ModelDef {
             }
         }
         errors.into_result(())
+    }
+}
+
+impl PropertyDef {
+    /// Whether a JSON body written for `mode` may give `null` for this property (the published
+    /// schemas say `nullable` exactly here). A patch clears an optional property with `null`;
+    /// a property of LoopBack's `any` type (`Json`) holds `null` as any other value. Elsewhere
+    /// `null` is refused, as LoopBack's AJV refuses it for a property not marked nullable: on
+    /// create and replace, leaving the property out says the same; the id, the version and
+    /// required properties never take it.
+    pub fn accepts_null(&self, mode: WriteMode) -> bool {
+        !self.required
+            && !self.id
+            && !self.version
+            && (mode == WriteMode::Patch || self.ty == PropertyType::Json)
+    }
+
+    /// The fewest characters a string of this property may have in a JSON body: its
+    /// `min_length`, and at least 1 when the property is required (LoopBack's presence check
+    /// refuses an empty string for a required property). `None` for other types.
+    pub fn body_min_length(&self) -> Option<u64> {
+        if self.ty != PropertyType::String {
+            return None;
+        }
+        let required = u64::from(self.required);
+        match self.constraints.min_length {
+            Some(min) => Some(min.max(required)),
+            None => (required > 0).then_some(required),
+        }
+    }
+}
+
+/// The problem of an empty string given for a required property whose constraints do not
+/// already demand a length (then [`check_constraints`] reports it).
+fn empty_required_string(p: &PropertyDef, value: &Value) -> Option<ValidationDetail> {
+    let unconstrained = p.constraints.min_length.is_none_or(|min| min == 0);
+    match value {
+        Value::String(s) if s.is_empty() && p.required && unconstrained => Some(ValidationDetail {
+            path: format!("/{}", p.name),
+            code: "minLength".to_owned(),
+            message: "must NOT have fewer than 1 characters".to_owned(),
+            info: json!({"limit": 1}),
+        }),
+        _ => None,
     }
 }
 
@@ -303,7 +373,7 @@ fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Constraints, PropertyType};
+    use crate::model::Constraints;
 
     fn model() -> ModelDef {
         ModelDef::new("Todo")
@@ -376,6 +446,75 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.details[0].path, "/title");
         assert_eq!(err.details[0].message, "must be string");
+    }
+
+    #[test]
+    fn each_property_is_reported_once() {
+        let err = model()
+            .record_from_json(&json!({"title": 7, "stars": "x"}), WriteMode::Create)
+            .unwrap_err();
+        let got: Vec<(&str, &str)> = err
+            .details
+            .iter()
+            .map(|d| (d.path.as_str(), d.code.as_str()))
+            .collect();
+        assert_eq!(got, [("/title", "type"), ("/stars", "type")]);
+    }
+
+    #[test]
+    fn null_is_a_value_only_where_the_property_accepts_it() {
+        let model = model().property(PropertyDef::new("any", PropertyType::Json));
+        for mode in [WriteMode::Create, WriteMode::Replace] {
+            let err = model
+                .record_from_json(&json!({"title": "abc", "email": null}), mode)
+                .unwrap_err();
+            assert_eq!(
+                (
+                    err.details.len(),
+                    err.details[0].path.as_str(),
+                    err.details[0].message.as_str()
+                ),
+                (1, "/email", "must be string")
+            );
+            assert!(
+                model
+                    .record_from_json(&json!({"title": "abc", "any": null}), mode)
+                    .is_ok()
+            );
+        }
+        assert!(
+            model
+                .record_from_json(&json!({"email": null}), WriteMode::Patch)
+                .is_ok()
+        );
+        let title = model
+            .record_from_json(&json!({"title": null}), WriteMode::Create)
+            .unwrap_err();
+        assert_eq!(title.details.len(), 1, "{title}");
+        assert_eq!(title.details[0].code, "type");
+        for mode in [WriteMode::Patch, WriteMode::Replace] {
+            assert!(model.record_from_json(&json!({"id": null}), mode).is_err());
+        }
+    }
+
+    #[test]
+    fn a_required_string_is_not_empty() {
+        let model = ModelDef::new("Note")
+            .property(
+                PropertyDef::new("id", PropertyType::Integer)
+                    .id()
+                    .generated(),
+            )
+            .property(PropertyDef::new("text", PropertyType::String).required());
+        let err = model
+            .record_from_json(&json!({"text": ""}), WriteMode::Create)
+            .unwrap_err();
+        assert_eq!(err.details[0].code, "minLength");
+        assert_eq!(
+            model.get("text").and_then(PropertyDef::body_min_length),
+            Some(1)
+        );
+        assert_eq!(model.get("id").and_then(PropertyDef::body_min_length), None);
     }
 
     #[test]

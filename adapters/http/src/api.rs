@@ -1,7 +1,7 @@
 //! [`RestApi`]: resources, extra routes, the OpenAPI document, the explorer, CORS and the
 //! error envelope, composed into one poem endpoint.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,7 +9,6 @@ use bytes::Bytes;
 use poem::endpoint::BoxEndpoint;
 use poem::error::{MethodNotAllowedError, NotFoundError};
 use poem::http::{HeaderValue, Method};
-use poem::middleware::Cors;
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use serde_json::Value as Json;
 
@@ -17,6 +16,8 @@ use crate::crud::CrudResource;
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
 use crate::openapi::{self, ApiInfo};
 use crate::relation::RelationResource;
+use crate::routes::{self, Handler, RouteSpec};
+use crate::{cors, mount};
 use portico_domain::error::error_chain;
 
 /// The request body limit applied unless [`RestApi::body_limit`] says otherwise: 1 MiB, as
@@ -36,7 +37,6 @@ pub enum CorsPolicy {
 
 /// Why a [`RestApi`] cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum BuildError {
     /// A base path is empty, lacks its leading `/` or ends with `/`.
     InvalidBasePath(String),
@@ -191,6 +191,16 @@ impl RestApi {
 
     /// The OpenAPI 3.0 document of this API.
     pub fn openapi(&self) -> Json {
+        self.document(&self.table())
+    }
+
+    /// The route table of the resources and relations: what the router mounts and the
+    /// document publishes.
+    fn table(&self) -> Vec<RouteSpec> {
+        routes::table(&self.resources, &self.relations, self.body_limit)
+    }
+
+    fn document(&self, table: &[RouteSpec]) -> Json {
         let extra: Vec<(String, Json)> = self
             .extra_routes
             .iter()
@@ -200,19 +210,15 @@ impl RestApi {
                     .map(|item| (openapi_path(&r.path), item))
             })
             .collect();
-        openapi::document(&self.info, &self.resources, &self.relations, &extra)
+        openapi::document(&self.info, &self.resources, &self.relations, table, &extra)
     }
 
-    fn check(&self) -> Result<(), BuildError> {
-        let mut paths = HashSet::new();
+    fn check(&self, table: &[RouteSpec]) -> Result<(), BuildError> {
         let mut models = HashSet::new();
         for resource in &self.resources {
             let base = resource.base_path();
             if !base.starts_with('/') || base.ends_with('/') || base.contains(':') {
                 return Err(BuildError::InvalidBasePath(base.to_owned()));
-            }
-            if !paths.insert(base.to_owned()) {
-                return Err(BuildError::DuplicatePath(base.to_owned()));
             }
             if !models.insert(resource.model().name.clone()) {
                 return Err(BuildError::DuplicateModel(resource.model().name.clone()));
@@ -233,11 +239,20 @@ impl RestApi {
                     relation: relation.relation_name().to_owned(),
                 });
             }
-            let path = relation.route_path();
-            if !paths.insert(path.clone()) {
+        }
+        // Each path of the table belongs to one resource or relation.
+        let mut owners: HashMap<String, (bool, usize)> = HashMap::new();
+        for spec in table {
+            let owner = match spec.handler {
+                Handler::Crud(index, _) => (true, index),
+                Handler::Relation(index, _) => (false, index),
+            };
+            let path = spec.path.poem();
+            if *owners.entry(path.clone()).or_insert(owner) != owner {
                 return Err(BuildError::DuplicatePath(path));
             }
         }
+        let mut paths: HashSet<String> = owners.into_keys().collect();
         for route in &self.extra_routes {
             if !paths.insert(route.path.clone()) {
                 return Err(BuildError::DuplicatePath(route.path.clone()));
@@ -257,50 +272,74 @@ impl RestApi {
     /// [`BuildError`] for an invalid or duplicated base path, a model mounted twice, an unknown
     /// relation or invalid relation path segment, or an invalid CORS origin.
     pub fn into_endpoint(self) -> Result<BoxEndpoint<'static, Response>, BuildError> {
-        self.check()?;
-        let document = self.openapi();
+        let table = self.table();
+        self.check(&table)?;
+        let document = self.document(&table);
         let spec_json = document.to_string();
         let spec_yaml = Bytes::from(to_yaml(&document));
-        let mut route = Route::new();
-        for resource in self.resources {
-            route = resource.add_routes(route, self.body_limit);
-        }
-        for relation in self.relations {
-            route = relation.add_routes(route, self.body_limit);
-        }
+        let cors = self.cors != CorsPolicy::Disabled;
+        let mut route = mount::mount(
+            Route::new(),
+            &table,
+            self.resources,
+            self.relations,
+            self.body_limit,
+            cors,
+        );
         for extra in self.extra_routes {
-            route = route.at(extra.path, extra.endpoint);
+            // A documented route serves the verbs its path item names; others are as given.
+            let verbs: Option<Vec<Method>> = extra
+                .path_item
+                .as_ref()
+                .and_then(Json::as_object)
+                .map(|item| {
+                    item.keys()
+                        .filter_map(|k| Method::from_bytes(k.to_ascii_uppercase().as_bytes()).ok())
+                        .collect()
+                });
+            route = match verbs {
+                Some(verbs) => route.at(extra.path, mount::allowing(extra.endpoint, verbs, cors)),
+                None => route.at(extra.path, extra.endpoint),
+            };
         }
+        let get = || vec![Method::GET];
         route = route
             .at(
                 "/openapi.json",
-                static_get(JSON_MEDIA_TYPE, Bytes::from(spec_json.clone())),
+                mount::allowing(
+                    static_get(JSON_MEDIA_TYPE, Bytes::from(spec_json.clone())),
+                    get(),
+                    cors,
+                ),
             )
-            .at("/openapi.yaml", static_get("application/yaml", spec_yaml));
+            .at(
+                "/openapi.yaml",
+                mount::allowing(static_get("application/yaml", spec_yaml), get(), cors),
+            );
         if self.explorer {
             let html = Bytes::from(crate::explorer::html(&spec_json));
             route = route
                 .at(
                     "/explorer",
-                    static_get("text/html; charset=utf-8", html.clone()),
+                    mount::allowing(
+                        static_get("text/html; charset=utf-8", html.clone()),
+                        get(),
+                        cors,
+                    ),
                 )
-                .at("/explorer/", static_get("text/html; charset=utf-8", html));
+                .at(
+                    "/explorer/",
+                    mount::allowing(static_get("text/html; charset=utf-8", html), get(), cors),
+                );
         }
         // Errors become LoopBack envelopes inside CORS, so error responses carry CORS headers
-        // too; the outer layer maps what CORS itself refuses, and logs.
-        let inner = route.around(map_errors);
-        let with_cors = match self.cors {
-            CorsPolicy::Disabled => inner.boxed(),
-            CorsPolicy::AnyOrigin => inner.with(Cors::new().allow_credentials(true)).boxed(),
-            CorsPolicy::Origins(origins) => inner
-                .with(
-                    Cors::new()
-                        .allow_credentials(true)
-                        .allow_origins(origins.iter().map(String::as_str)),
-                )
-                .boxed(),
-        };
-        let endpoint = with_cors.around(log_and_map_errors).boxed();
+        // too; the outer layer maps anything left, and logs.
+        let policy = Arc::new(self.cors);
+        let endpoint = route
+            .around(map_errors)
+            .around(move |endpoint, req| cors::apply(policy.clone(), endpoint, req))
+            .around(log_and_map_errors)
+            .boxed();
         Ok(endpoint)
     }
 }
@@ -334,8 +373,29 @@ fn static_get(content_type: &'static str, content: Bytes) -> impl Endpoint<Outpu
     }))
 }
 
-/// Turns every error into LoopBack's envelope (unknown routes and verbs into LoopBack's 404).
+/// The longest request target (path and query) served: Node's, and so LoopBack's, limit on
+/// a request head. A longer one is 414 in LoopBack's envelope. (Past 64 KiB the HTTP stack
+/// answers 414 itself, before any endpoint runs.)
+pub const MAX_URL_LENGTH: usize = 16 * 1024;
+
+/// The most bytes of request headers (names and values) served; more is 431.
+pub const MAX_HEADERS_SIZE: usize = 16 * 1024;
+
+/// Refuses over-long request heads, and turns every error into LoopBack's envelope (unknown
+/// routes into LoopBack's 404).
 async fn map_errors<E: Endpoint>(endpoint: Arc<E>, req: Request) -> poem::Result<Response> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URL_LENGTH {
+        return Ok(ApiError::uri_too_long(MAX_URL_LENGTH).into_response());
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers > MAX_HEADERS_SIZE {
+        return Ok(ApiError::headers_too_large(MAX_HEADERS_SIZE).into_response());
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     Ok(match endpoint.call(req).await {
@@ -368,8 +428,12 @@ fn to_api_error(error: &poem::Error, method: &Method, path: &str) -> ApiError {
     if let Some(api) = error.downcast_ref::<ApiError>() {
         return api.clone();
     }
-    if error.is::<NotFoundError>() || error.is::<MethodNotAllowedError>() {
+    if error.is::<NotFoundError>() {
         return ApiError::endpoint_not_found(method.as_str(), path);
+    }
+    if error.is::<MethodNotAllowedError>() {
+        // Only routes mounted without their verbs known get here (no `Allow` to give).
+        return ApiError::method_not_allowed(method.as_str(), path);
     }
     let status = error.status();
     if status.is_server_error() {
@@ -380,6 +444,7 @@ fn to_api_error(error: &poem::Error, method: &Method, path: &str) -> ApiError {
         401 => "UnauthorizedError",
         403 => "ForbiddenError",
         404 => "NotFoundError",
+        405 => "MethodNotAllowedError",
         413 => "PayloadTooLargeError",
         415 => "UnsupportedMediaTypeError",
         _ => "BadRequestError",

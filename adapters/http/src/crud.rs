@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use poem::http::{Method, StatusCode, header};
-use poem::{Body, Endpoint, IntoResponse, Request, Response, Route, RouteMethod};
+use poem::endpoint::BoxEndpoint;
+use poem::http::{StatusCode, header};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 use portico_domain::{
-    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, Record, Value, Where,
-    WriteMode,
+    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, PropertyType, Record, Value,
+    Where, WriteMode,
 };
 use portico_ports::RecordRepository;
 use serde_json::{Value as Json, json};
@@ -64,7 +65,7 @@ impl CrudResource {
     }
 
     /// Serves only `GET /todos`, `GET /todos/count` and `GET /todos/{id}` when `true`
-    /// (LoopBack's `readonly`); the write routes are then unknown endpoints (404).
+    /// (LoopBack's `readonly`); the write verbs are then 405, with `Allow` naming the reads.
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
         self
@@ -92,36 +93,6 @@ impl CrudResource {
     /// The model served.
     pub fn model(&self) -> &ModelDef {
         self.repository.model()
-    }
-
-    /// Adds this resource's routes to `route`; `body_limit` bounds request bodies.
-    pub(crate) fn add_routes(self, route: Route, body_limit: usize) -> Route {
-        let base = self.base_path.clone();
-        let read_only = self.read_only;
-        let handlers = Arc::new(Handlers {
-            resource: self,
-            body_limit,
-        });
-        let op = |operation| CrudEndpoint {
-            handlers: handlers.clone(),
-            operation,
-        };
-        let mut collection = RouteMethod::new().get(op(Operation::Find));
-        let count = RouteMethod::new().get(op(Operation::Count));
-        let mut item = RouteMethod::new().get(op(Operation::FindById));
-        if !read_only {
-            collection = collection
-                .post(op(Operation::Create))
-                .patch(op(Operation::UpdateAll));
-            item = item
-                .patch(op(Operation::UpdateById))
-                .put(op(Operation::ReplaceById))
-                .delete(op(Operation::DeleteById));
-        }
-        route
-            .at(&base, collection)
-            .at(format!("{base}/count"), count)
-            .at(format!("{base}/:id"), item)
     }
 }
 
@@ -165,17 +136,6 @@ impl Operation {
         }
     }
 
-    /// The HTTP method.
-    pub(crate) fn http_method(self) -> Method {
-        match self {
-            Operation::Create => Method::POST,
-            Operation::Find | Operation::Count | Operation::FindById => Method::GET,
-            Operation::UpdateAll | Operation::UpdateById => Method::PATCH,
-            Operation::ReplaceById => Method::PUT,
-            Operation::DeleteById => Method::DELETE,
-        }
-    }
-
     /// True for the operations a read-only resource keeps.
     pub(crate) fn is_read(self) -> bool {
         matches!(
@@ -185,9 +145,32 @@ impl Operation {
     }
 }
 
-struct Handlers {
+/// What the routes of one resource share: the resource and the body limit.
+pub(crate) struct Handlers {
     resource: CrudResource,
     body_limit: usize,
+}
+
+impl Handlers {
+    /// The handlers of `resource`'s routes; `body_limit` bounds request bodies.
+    pub(crate) fn new(resource: CrudResource, body_limit: usize) -> Arc<Self> {
+        Arc::new(Handlers {
+            resource,
+            body_limit,
+        })
+    }
+
+    /// The endpoint serving `operation` (its verb and path are the route table's).
+    pub(crate) fn endpoint(
+        self: &Arc<Self>,
+        operation: Operation,
+    ) -> BoxEndpoint<'static, Response> {
+        CrudEndpoint {
+            handlers: self.clone(),
+            operation,
+        }
+        .boxed()
+    }
 }
 
 /// One operation of one resource, as a poem endpoint.
@@ -224,8 +207,22 @@ fn no_content() -> Response {
 pub(crate) fn path_id(model: &ModelDef, req: &Request) -> Result<Value, ApiError> {
     let raw = req.raw_path_param("id").unwrap_or_default();
     let id_property = model.id_property();
+    // Coercion is lenient with text (` 417`, `+417` read as 417), but an id in a path is
+    // written one way only: anything else names no record and is refused, not guessed at.
+    let canonical = match id_property.ty {
+        PropertyType::Integer => {
+            let digits = raw.strip_prefix('-').unwrap_or(raw);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+        PropertyType::Number => {
+            !raw.starts_with('+')
+                && raw.trim() == raw
+                && raw.parse::<f64>().is_ok_and(f64::is_finite)
+        }
+        _ => true,
+    };
     match Value::String(raw.to_owned()).coerce(&id_property.ty) {
-        Ok(id) if !id.is_null() && !raw.is_empty() => Ok(id),
+        Ok(id) if canonical && !id.is_null() && !raw.is_empty() => Ok(id),
         _ => Err(ApiError::invalid_parameter("id", raw).with_details(json!([{
             "path": "/id",
             "code": "type",

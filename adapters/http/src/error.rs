@@ -112,6 +112,36 @@ impl ApiError {
         )
     }
 
+    /// 405 for a verb a known path does not serve (the caller adds `Allow`).
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowedError",
+            "METHOD_NOT_ALLOWED",
+            format!("Endpoint \"{path}\" does not serve {method}; see the Allow header."),
+        )
+    }
+
+    /// 414 for a request target longer than `limit` bytes.
+    pub fn uri_too_long(limit: usize) -> Self {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "URITooLongError",
+            "URI_TOO_LONG",
+            format!("The request URL is longer than {limit} bytes"),
+        )
+    }
+
+    /// 431 for request headers larger than `limit` bytes in all.
+    pub fn headers_too_large(limit: usize) -> Self {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "RequestHeaderFieldsTooLargeError",
+            "HEADERS_TOO_LARGE",
+            format!("The request headers are larger than {limit} bytes"),
+        )
+    }
+
     /// 400 for a parameter whose value cannot be used, as LoopBack words it:
     /// `Invalid data "abc" for parameter "id".`
     pub fn invalid_parameter(parameter: &str, raw: &str) -> Self {
@@ -295,8 +325,8 @@ impl From<Error> for ApiError {
                     "Internal Server Error",
                 )
             }
-            other => {
-                tracing::error!(error = %portico_domain::error::error_chain(&other), "request failed");
+            Error::Backend(_) => {
+                tracing::error!(error = %portico_domain::error::error_chain(&error), "request failed");
                 ApiError::internal()
             }
         }

@@ -64,21 +64,25 @@
 //! | 400 | `MISSING_REQUIRED_PARAMETER` | an empty body |
 //! | 400 | `INVALID_BODY_DEFINITION` | an empty patch (`{}`); a navigational property in a body; a relation route's body changing the key the relation sets |
 //! | 404 | `ENTITY_NOT_FOUND` | `Entity not found: Todo with id 99`; a relation route's source that does not exist (`POST`), a to-one relation with no related record (`GET`) |
-//! | 404 | `ENDPOINT_NOT_FOUND` | `Endpoint "GET /x" not found.` (unknown routes and verbs) |
+//! | 404 | `ENDPOINT_NOT_FOUND` | `Endpoint "GET /x" not found.` (unknown paths) |
+//! | 405 | `METHOD_NOT_ALLOWED` | a verb the path does not serve, with `Allow` (a bare `OPTIONS` is 204 with `Allow`) |
 //! | 409 | `CONFLICT` | a duplicate id or unique value |
 //! | 409 | `STALE_VERSION` | a body carrying a version the entity is no longer at |
 //! | 409 | `TRANSACTION_CONFLICT` | a write lost to a concurrent transaction (retry it) |
 //! | 412 | `PRECONDITION_FAILED` | an `If-Match` ETag the entity is no longer at (models with a `version` property send `ETag` on GET by id) |
 //! | 413 | `ENTITY_TOO_LARGE` | a body over the limit ([`DEFAULT_BODY_LIMIT`], 1 MiB), also chunked |
+//! | 414 | `URI_TOO_LONG` | a URL over [`MAX_URL_LENGTH`] (16 KiB; past 64 KiB the HTTP server answers itself, with an empty body) |
 //! | 415 | `UNSUPPORTED_MEDIA_TYPE` | a body that is not `application/json` |
-//! | 422 | `VALIDATION_FAILED` | the body breaks the model; AJV-shaped `details` |
+//! | 422 | `VALIDATION_FAILED` | the body breaks the model (one problem per property; `null` only where the schema says `nullable`; an empty required string); AJV-shaped `details` |
+//! | 431 | `HEADERS_TOO_LARGE` | request headers over [`MAX_HEADERS_SIZE`] (16 KiB) |
 //! | 501 | `NOT_IMPLEMENTED` | an operator the backend cannot honour |
 //! | 503 | `SERVICE_UNAVAILABLE` | the backend cannot be reached |
 //! | 500 | `INTERNAL_SERVER_ERROR` | anything else; the cause is logged, never sent |
 //!
 //! ## CORS
 //!
-//! Any origin by default, as LoopBack; see [`CorsPolicy`].
+//! Any origin by default, as LoopBack; see [`CorsPolicy`]. A preflight lists exactly the verbs
+//! its path serves, read from the same route table as the router and the document.
 //!
 //! ## Logs
 //!
@@ -88,15 +92,20 @@
 
 mod api;
 mod body;
+mod cors;
 mod crud;
 mod error;
 mod etag;
 mod explorer;
+mod mount;
 mod openapi;
 mod params;
 mod relation;
+mod routes;
 
-pub use api::{BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, RestApi};
+pub use api::{
+    BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, MAX_HEADERS_SIZE, MAX_URL_LENGTH, RestApi,
+};
 pub use crud::{CrudResource, DEFAULT_MAX_PAGE_SIZE};
 pub use error::ApiError;
 pub use openapi::ApiInfo;

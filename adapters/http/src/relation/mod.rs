@@ -4,17 +4,17 @@
 
 use std::sync::Arc;
 
-use poem::http::Method;
-use poem::{Endpoint, IntoResponse, Request, Response, Route, RouteMethod};
+use poem::endpoint::BoxEndpoint;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use portico_domain::{
-    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, RelationDef, RelationKind,
-    Where, WriteMode,
+    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, RelationDef, Where, WriteMode,
 };
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
 use serde_json::{Value as Json, json};
 
 use crate::crud::{DEFAULT_MAX_PAGE_SIZE, json_response, path_id};
 use crate::error::ApiError;
+use crate::routes::key_set_by_relation;
 use crate::{body, params};
 
 /// One relation of a model served under the model's base path, e.g. `todos` of `TodoList` at
@@ -113,7 +113,7 @@ impl RelationResource {
         self
     }
 
-    /// Serves only the `GET` route when `true`; the write routes are then unknown endpoints.
+    /// Serves only the `GET` route when `true`; the write verbs are then 405, with `Allow`.
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
         self
@@ -151,80 +151,10 @@ impl RelationResource {
         self.model().get_relation(&self.relation)
     }
 
-    /// The routes' path in poem's form: `/todo-lists/:id/todos`.
-    pub(crate) fn route_path(&self) -> String {
-        format!("{}/:id/{}", self.base_path, self.segment)
-    }
-
-    /// The routes' path in OpenAPI's form: `/todo-lists/{id}/todos`.
-    pub(crate) fn openapi_path(&self) -> String {
-        format!(
-            "{}/{{{}}}/{}",
-            self.base_path,
-            self.model().id_property().name,
-            self.segment
-        )
-    }
-
     /// How the request filters are checked: the repository's store capabilities and limits
     /// (the target lives in the same store).
     pub(crate) fn check_options(&self) -> &CheckOptions {
         self.repository.check_options()
-    }
-
-    /// The operations served, in LoopBack's template order.
-    pub(crate) fn operations(&self) -> Vec<RelationOperation> {
-        use RelationOperation as Op;
-        let Some(relation) = self.relation() else {
-            return Vec::new();
-        };
-        let all: &[RelationOperation] = match relation.kind {
-            RelationKind::HasMany | RelationKind::HasManyThrough => {
-                &[Op::Find, Op::Create, Op::Patch, Op::Delete]
-            }
-            RelationKind::HasOne => &[Op::Get, Op::Create, Op::Patch, Op::Delete],
-            RelationKind::BelongsTo => &[Op::Get],
-            RelationKind::ReferencesMany => &[Op::Find],
-            _ => &[],
-        };
-        all.iter()
-            .copied()
-            .filter(|op| !self.read_only || op.is_read())
-            .collect()
-    }
-
-    /// Adds this relation's routes to `route`; `body_limit` bounds request bodies. Nothing is
-    /// added for an unknown relation ([`RestApi`](crate::RestApi) refuses those first).
-    pub(crate) fn add_routes(self, route: Route, body_limit: usize) -> Route {
-        let operations = self.operations();
-        let Some(relation) = self.relation().cloned() else {
-            return route;
-        };
-        let path = self.route_path();
-        let keys = relation.keys(self.model());
-        let target_key = matches!(relation.kind, RelationKind::HasMany | RelationKind::HasOne)
-            .then_some(keys.target);
-        let handlers = Arc::new(Handlers {
-            target: relation.target(),
-            relation,
-            target_key,
-            resource: self,
-            body_limit,
-        });
-        let mut methods = RouteMethod::new();
-        for operation in operations {
-            let endpoint = RelationEndpoint {
-                handlers: handlers.clone(),
-                operation,
-            };
-            methods = match operation.http_method() {
-                Method::POST => methods.post(endpoint),
-                Method::PATCH => methods.patch(endpoint),
-                Method::DELETE => methods.delete(endpoint),
-                _ => methods.get(endpoint),
-            };
-        }
-        route.at(path, methods)
     }
 }
 
@@ -272,23 +202,15 @@ pub(crate) enum RelationOperation {
 }
 
 impl RelationOperation {
-    /// The HTTP method.
-    pub(crate) fn http_method(self) -> Method {
-        match self {
-            RelationOperation::Find | RelationOperation::Get => Method::GET,
-            RelationOperation::Create => Method::POST,
-            RelationOperation::Patch => Method::PATCH,
-            RelationOperation::Delete => Method::DELETE,
-        }
-    }
-
     /// True for the operations a read-only relation keeps.
     pub(crate) fn is_read(self) -> bool {
         matches!(self, RelationOperation::Find | RelationOperation::Get)
     }
 }
 
-struct Handlers {
+/// What the routes of one relation share: the resource, the relation, its target and the body
+/// limit.
+pub(crate) struct Handlers {
     resource: RelationResource,
     relation: RelationDef,
     target: &'static ModelDef,
@@ -316,6 +238,31 @@ impl Endpoint for RelationEndpoint {
 }
 
 impl Handlers {
+    /// The handlers of `resource`'s routes, `None` for an unknown relation (which
+    /// [`RestApi`](crate::RestApi) refuses before mounting); `body_limit` bounds request bodies.
+    pub(crate) fn new(resource: RelationResource, body_limit: usize) -> Option<Arc<Self>> {
+        let relation = resource.relation()?.clone();
+        Some(Arc::new(Handlers {
+            target: relation.target(),
+            target_key: key_set_by_relation(&relation, resource.model()),
+            relation,
+            resource,
+            body_limit,
+        }))
+    }
+
+    /// The endpoint serving `operation` (its verb and path are the route table's).
+    pub(crate) fn endpoint(
+        self: &Arc<Self>,
+        operation: RelationOperation,
+    ) -> BoxEndpoint<'static, Response> {
+        RelationEndpoint {
+            handlers: self.clone(),
+            operation,
+        }
+        .boxed()
+    }
+
     async fn related(&self, source_id: portico_domain::Value) -> Result<RelatedRecords, ApiError> {
         Ok(self
             .resource
@@ -415,249 +362,4 @@ impl Handlers {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use portico_domain::Entity;
-    use portico_ports::Repository;
-
-    use super::{RelationResource, kebab_case};
-    use crate::{BuildError, CrudResource, RestApi};
-
-    #[derive(Entity, Clone, Debug)]
-    #[allow(dead_code)] // only the metadata is used
-    struct Shelf {
-        #[portico(id, generated)]
-        id: Option<i64>,
-        #[portico(has_many(target = Book))]
-        books: Option<Vec<Book>>,
-    }
-
-    #[derive(Entity, Clone, Debug)]
-    struct Book {
-        #[portico(id, generated)]
-        id: Option<i64>,
-        shelf_id: Option<i64>,
-    }
-
-    /// A reader: tags through links, and references many books.
-    #[derive(Entity, Clone, Debug)]
-    #[allow(dead_code)] // only the metadata is used
-    struct Reader {
-        #[portico(id, generated)]
-        id: Option<i64>,
-        book_ids: Option<Vec<i64>>,
-        #[portico(has_many_through(target = Tag, through = ReaderTag))]
-        tags: Option<Vec<Tag>>,
-        #[portico(references_many(target = Book))]
-        books: Option<Vec<Book>>,
-    }
-
-    #[derive(Entity, Clone, Debug)]
-    struct Tag {
-        #[portico(id, generated)]
-        id: Option<i64>,
-        name: String,
-    }
-
-    #[derive(Entity, Clone, Debug)]
-    struct ReaderTag {
-        #[portico(id, generated)]
-        id: Option<i64>,
-        reader_id: Option<i64>,
-        tag_id: Option<i64>,
-    }
-
-    /// Sends one request to `endpoint`; the status and the JSON body.
-    async fn call(
-        endpoint: &poem::endpoint::BoxEndpoint<'static, poem::Response>,
-        method: poem::http::Method,
-        uri: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        use poem::Endpoint as _;
-        let mut request = poem::Request::builder().method(method).uri_str(uri);
-        if body.is_some() {
-            request = request.content_type("application/json");
-        }
-        let request = request.body(body.map(|b| b.to_string()).unwrap_or_default());
-        let response = endpoint.call(request).await.expect("a response");
-        let status = response.status().as_u16();
-        let bytes = response.into_body().into_vec().await.expect("a body");
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-        )
-    }
-
-    #[tokio::test(flavor = "current_thread")]
-    async fn has_many_through_and_references_many_routes() {
-        use poem::http::Method;
-        use serde_json::json;
-        let store: Arc<dyn portico_ports::Store> = Arc::new(portico_memory::MemoryStore::new());
-        let readers = Repository::<Reader>::new(store.clone()).expect("a valid model");
-        let books = Repository::<Book>::new(store).expect("a valid model");
-        let readers = readers.records().clone();
-        let endpoint = RestApi::new("readers", "1")
-            .resource(CrudResource::new("/readers", Arc::new(readers.clone())))
-            .resource(CrudResource::new(
-                "/books",
-                Arc::new(books.records().clone()),
-            ))
-            .relation(RelationResource::new("/readers", readers.clone(), "tags"))
-            .relation(RelationResource::new("/readers", readers, "books"))
-            .into_endpoint()
-            .expect("an API");
-        for _ in 0..3 {
-            assert_eq!(
-                call(&endpoint, Method::POST, "/books", Some(json!({})))
-                    .await
-                    .0,
-                200
-            );
-        }
-        let (status, reader) = call(
-            &endpoint,
-            Method::POST,
-            "/readers",
-            Some(json!({"bookIds": [3, 1]})),
-        )
-        .await;
-        assert_eq!((status, reader["id"].clone()), (200, json!(1)));
-        // Has-many-through: create links, find, patch and delete go through the links.
-        for name in ["new", "old"] {
-            let (status, tag) = call(
-                &endpoint,
-                Method::POST,
-                "/readers/1/tags",
-                Some(json!({"name": name})),
-            )
-            .await;
-            assert_eq!(status, 200, "{tag}");
-            assert!(tag.get("readerId").is_none(), "{tag}");
-        }
-        let (status, tags) = call(&endpoint, Method::GET, "/readers/1/tags", None).await;
-        assert_eq!(
-            (status, tags),
-            (
-                200,
-                json!([{"id": 1, "name": "new"}, {"id": 2, "name": "old"}])
-            )
-        );
-        let (_, none) = call(&endpoint, Method::GET, "/readers/2/tags", None).await;
-        assert_eq!(none, json!([]));
-        let (status, count) = call(
-            &endpoint,
-            Method::PATCH,
-            "/readers/1/tags?where[name]=old",
-            Some(json!({"name": "older"})),
-        )
-        .await;
-        assert_eq!((status, count), (200, json!({"count": 1})));
-        let (status, count) = call(
-            &endpoint,
-            Method::DELETE,
-            "/readers/1/tags?where[name]=new",
-            None,
-        )
-        .await;
-        assert_eq!((status, count), (200, json!({"count": 1})));
-        let (_, tags) = call(&endpoint, Method::GET, "/readers/1/tags", None).await;
-        assert_eq!(tags, json!([{"id": 2, "name": "older"}]));
-        let (status, _) = call(
-            &endpoint,
-            Method::POST,
-            "/readers/9/tags",
-            Some(json!({"name": "x"})),
-        )
-        .await;
-        assert_eq!(status, 404);
-        // References-many: only GET, the referenced books in id order.
-        let (status, referenced) = call(&endpoint, Method::GET, "/readers/1/books", None).await;
-        assert_eq!((status, referenced), (200, json!([{"id": 1}, {"id": 3}])));
-        let (status, _) = call(&endpoint, Method::POST, "/readers/1/books", Some(json!({}))).await;
-        assert_eq!(status, 404);
-        // `include` on the CRUD route.
-        let (_, with) = call(
-            &endpoint,
-            Method::GET,
-            "/readers/1?filter[include][]=tags&filter[include][]=books",
-            None,
-        )
-        .await;
-        assert_eq!(
-            with,
-            json!({"id": 1, "bookIds": [3, 1], "tags": [{"id": 2, "name": "older"}],
-                   "books": [{"id": 1}, {"id": 3}]})
-        );
-    }
-
-    fn shelves() -> portico_ports::CrudRepository {
-        let store = Arc::new(portico_memory::MemoryStore::new());
-        Repository::<Shelf>::new(store)
-            .expect("a valid model")
-            .records()
-            .clone()
-    }
-
-    fn build(relations: Vec<RelationResource>) -> Result<(), BuildError> {
-        let mut api = RestApi::new("shelves", "1")
-            .resource(CrudResource::new("/shelves", Arc::new(shelves())));
-        for relation in relations {
-            api = api.relation(relation);
-        }
-        api.into_endpoint().map(drop)
-    }
-
-    #[test]
-    fn mounting_checks_relations_and_paths() {
-        let repo = shelves();
-        assert_eq!(build(RelationResource::all("/shelves", &repo)), Ok(()));
-        assert_eq!(
-            build(vec![RelationResource::new(
-                "/shelves",
-                repo.clone(),
-                "bookz"
-            )]),
-            Err(BuildError::UnknownRelation {
-                model: "Shelf".into(),
-                relation: "bookz".into()
-            })
-        );
-        for bad in ["", "a/b", ":id"] {
-            assert_eq!(
-                build(vec![
-                    RelationResource::new("/shelves", repo.clone(), "books").segment(bad)
-                ]),
-                Err(BuildError::InvalidSegment(bad.into()))
-            );
-        }
-        assert_eq!(
-            build(vec![
-                RelationResource::new("/shelves", repo.clone(), "books"),
-                RelationResource::new("/shelves", repo.clone(), "books"),
-            ]),
-            Err(BuildError::DuplicatePath("/shelves/:id/books".into()))
-        );
-        assert_eq!(
-            build(vec![RelationResource::new("shelves", repo, "books")]),
-            Err(BuildError::InvalidBasePath("shelves".into()))
-        );
-    }
-
-    #[test]
-    fn segments_default_to_kebab_case() {
-        for (name, segment) in [
-            ("todos", "todos"),
-            ("todoList", "todo-list"),
-            ("cartItems", "cart-items"),
-            ("ordersByName", "orders-by-name"),
-            ("HTTPServer", "http-server"),
-            ("userID", "user-id"),
-            ("todo_list", "todo-list"),
-            ("v2Items", "v2-items"),
-        ] {
-            assert_eq!(kebab_case(name), segment, "{name}");
-        }
-    }
-}
+mod tests;

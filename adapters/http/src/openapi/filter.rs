@@ -1,0 +1,218 @@
+//! The schemas of LoopBack's filters, per model: `Todo.Filter`, `Todo.FilterExcludingWhere`,
+//! `Todo.WhereFilter` and the `include` of models with relations.
+//!
+//! Unlike LoopBack's, they are model-aware: `fields` and `order` enumerate the property names,
+//! `include` the relation names (each scope a filter of the target), and each property of a
+//! where filter gets the operators its type and the store allow. The check's limits are
+//! published too: the number of sort keys as `maxItems`; list lengths and nesting depth in
+//! descriptions only, because a filter at those limits is longer than any URL the server reads
+//! (`MAX_URL_LENGTH`), so a tester that builds one would only meet the 414.
+
+use portico_domain::{Capabilities, CheckOptions, ModelDef, PropertyDef, PropertyType};
+use serde_json::{Map, Value as Json, json};
+
+use super::schema::{schema_ref, type_schema};
+
+/// The largest `limit`, `skip` or `offset` the filter parser reads.
+const MAX_COUNT: u64 = u64::MAX;
+
+/// The operators a `where` clause accepts on a property of this type, with their operand
+/// schemas (the filter reference's table).
+pub(crate) fn operator_schemas(
+    ty: &PropertyType,
+    capabilities: &Capabilities,
+    max_list_len: usize,
+) -> Map<String, Json> {
+    let mut ops = Map::new();
+    let mut nullable_value = type_schema(ty);
+    if let Some(object) = nullable_value.as_object_mut()
+        && !object.is_empty()
+    {
+        object.insert("nullable".into(), json!(true));
+    }
+    if ty.is_scalar() {
+        ops.insert("eq".into(), nullable_value.clone());
+        ops.insert("neq".into(), nullable_value);
+    } else {
+        let null_only = json!({"nullable": true, "enum": [null]});
+        ops.insert("eq".into(), null_only.clone());
+        ops.insert("neq".into(), null_only);
+    }
+    let value = type_schema(ty);
+    if ty.is_ordered() {
+        for op in ["gt", "gte", "lt", "lte"] {
+            ops.insert(op.into(), value.clone());
+        }
+        ops.insert(
+            "between".into(),
+            json!({"type": "array", "items": value, "minItems": 2, "maxItems": 2}),
+        );
+    }
+    if ty.is_scalar() {
+        let list =
+            json!({"oneOf": [value, {"type": "array", "items": value, "maxItems": max_list_len}]});
+        ops.insert("inq".into(), list.clone());
+        ops.insert("nin".into(), list);
+    }
+    ops.insert("exists".into(), json!({"type": "boolean"}));
+    if *ty == PropertyType::String {
+        let pattern = json!({"type": "string"});
+        ops.insert("like".into(), pattern.clone());
+        ops.insert("nlike".into(), pattern.clone());
+        if capabilities.ilike {
+            ops.insert("ilike".into(), pattern.clone());
+            ops.insert("nilike".into(), pattern.clone());
+        }
+        if capabilities.regexp {
+            ops.insert("regexp".into(), pattern);
+        }
+    }
+    ops
+}
+
+/// `Todo.WhereFilter`: each visible property with its value or its operators, and
+/// `and`/`or` lists of where filters.
+pub(crate) fn where_schema(model: &ModelDef, options: &CheckOptions) -> (String, Json) {
+    let max_list_len = options.limits.max_list_len;
+    let title = format!("{}.WhereFilter", model.name);
+    let mut properties = Map::new();
+    let nested = json!({
+        "type": "array",
+        "items": schema_ref(&title),
+        "minItems": 1,
+        "description": format!(
+            "at most {max_list_len} clauses, nested at most {} deep",
+            options.limits.max_depth
+        ),
+    });
+    properties.insert("and".into(), nested.clone());
+    properties.insert("or".into(), nested);
+    for property in model.properties.iter().filter(|p| !p.hidden) {
+        let operators = json!({
+            "type": "object",
+            "properties": operator_schemas(&property.ty, &options.capabilities, max_list_len),
+            "minProperties": 1,
+            "additionalProperties": false,
+        });
+        let shorthand = if property.ty.is_scalar() {
+            let mut value = type_schema(&property.ty);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("nullable".into(), json!(true));
+            }
+            value
+        } else {
+            json!({"nullable": true, "enum": [null]})
+        };
+        properties.insert(
+            property.name.clone(),
+            json!({"oneOf": [shorthand, operators]}),
+        );
+    }
+    let schema = json!({
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": !model.settings.strict,
+        "x-typescript-type": format!("@loopback/repository#Where<{}>", model.name),
+    });
+    (title, schema)
+}
+
+/// `Todo.Filter` (with `where`) or `Todo.FilterExcludingWhere` (find by id).
+pub(crate) fn filter_schema(
+    model: &ModelDef,
+    with_where: bool,
+    options: &CheckOptions,
+) -> (String, Json) {
+    let visible: Vec<&PropertyDef> = model.properties.iter().filter(|p| !p.hidden).collect();
+    let names: Vec<Json> = visible.iter().map(|p| json!(p.name)).collect();
+    let mut order_keys = Vec::new();
+    for p in visible.iter().filter(|p| p.ty.is_scalar()) {
+        order_keys.push(json!(p.name));
+        order_keys.push(json!(format!("{} ASC", p.name)));
+        order_keys.push(json!(format!("{} DESC", p.name)));
+    }
+    let order_key = json!({"type": "string", "enum": order_keys});
+    let field_flags: Map<String, Json> = visible
+        .iter()
+        .map(|p| (p.name.clone(), json!({"type": "boolean"})))
+        .collect();
+    let mut properties = Map::new();
+    let count = |min: u64| json!({"type": "integer", "minimum": min, "maximum": MAX_COUNT});
+    properties.insert("offset".into(), count(0));
+    let mut limit = count(1);
+    limit["example"] = json!(100);
+    properties.insert("limit".into(), limit);
+    properties.insert("skip".into(), count(0));
+    let max_keys = options.limits.max_order_keys;
+    properties.insert(
+        "order".into(),
+        json!({"oneOf": [
+            order_key,
+            {"type": "array", "items": order_key, "maxItems": max_keys, "uniqueItems": true},
+        ]}),
+    );
+    if with_where {
+        properties.insert(
+            "where".into(),
+            schema_ref(&format!("{}.WhereFilter", model.name)),
+        );
+    }
+    properties.insert(
+        "fields".into(),
+        json!({
+            "oneOf": [
+                {"type": "object", "properties": field_flags, "additionalProperties": false},
+                {"type": "array", "items": {"type": "string", "enum": names}, "uniqueItems": true},
+            ],
+            "title": format!("{}.Fields", model.name),
+        }),
+    );
+    if !model.relations.is_empty() {
+        properties.insert("include".into(), include_schema(model));
+    }
+    let (title, typescript) = if with_where {
+        (
+            format!("{}.Filter", model.name),
+            format!("@loopback/repository#Filter<{}>", model.name),
+        )
+    } else {
+        (
+            format!("{}.FilterExcludingWhere", model.name),
+            format!("@loopback/repository#FilterExcludingWhere<{}>", model.name),
+        )
+    };
+    let schema = json!({
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        // `skip` and `offset` are one setting under two names: give one.
+        "not": {"required": ["skip", "offset"]},
+        "additionalProperties": false,
+        "x-typescript-type": typescript,
+    });
+    (title, schema)
+}
+
+/// The `include` of a model's filter: relation names, or `{relation, scope}` objects whose
+/// scope is a filter of that relation's target.
+fn include_schema(model: &ModelDef) -> Json {
+    let names: Vec<Json> = model.relations.iter().map(|r| json!(r.name)).collect();
+    let mut items = vec![json!({"type": "string", "enum": names})];
+    for relation in &model.relations {
+        items.push(json!({
+            "type": "object",
+            "properties": {
+                "relation": {"type": "string", "enum": [relation.name]},
+                "scope": schema_ref(&format!("{}.Filter", relation.target().name)),
+            },
+            "required": ["relation"],
+            "additionalProperties": false,
+        }));
+    }
+    json!({
+        "title": format!("{}.IncludeFilter", model.name),
+        "type": "array",
+        "items": {"anyOf": items},
+    })
+}

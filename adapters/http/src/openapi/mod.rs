@@ -1,0 +1,160 @@
+//! The OpenAPI 3.0 document, generated from the route table the router mounts and from the
+//! same [`ModelDef`]s that validate requests.
+//!
+//! Schemas are named as LoopBack names them — `Todo` (create responses and the replace body;
+//! hidden properties absent), `TodoWithRelations` (what reads answer: navigational properties
+//! added, nothing required since `fields` may leave any property out), `NewTodo` (create body:
+//! no generated id), `TodoPartial` (patch bodies), `NewTodoInTodoList` (a relation's create
+//! body: the key it sets optional), `loopback.Count`, `loopback.Error` (every error response) —
+//! and operations `TodoController.create`, `TodoListTodoController.find` etc. Every operation
+//! lists each error status its route answers. Unlike LoopBack, the filter schemas are
+//! model-aware (see `filter.rs`). `filter` and `where` are described as
+//! `content: application/json` query parameters, as LoopBack does.
+//!
+//! - `schema.rs`: model schemas and the envelope.
+//! - `filter.rs`: filter, where and include schemas.
+//! - `operation.rs`: the route table's rows as operations.
+
+mod filter;
+mod operation;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+
+use portico_domain::{CheckOptions, ModelDef};
+use serde_json::{Map, Value as Json, json};
+
+use crate::crud::CrudResource;
+use crate::relation::RelationResource;
+use crate::routes::{RouteSpec, key_set_by_relation};
+use schema::{Variant, model_schema};
+
+/// The title and version the document announces.
+#[derive(Debug, Clone)]
+pub struct ApiInfo {
+    /// The API's title.
+    pub title: String,
+    /// The API's version.
+    pub version: String,
+    /// A description, when there is one.
+    pub description: Option<String>,
+}
+
+impl ApiInfo {
+    /// An API with this title and version.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
+        ApiInfo {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+        }
+    }
+
+    /// Adds a description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// Adds one resource's schemas to a document under construction.
+fn add_resource_schemas(schemas: &mut Map<String, Json>, resource: &CrudResource) {
+    let model = resource.model();
+    let mut add = |(name, schema): (String, Json)| {
+        schemas.insert(name, schema);
+    };
+    add(model_schema(model, Variant::Response));
+    if !resource.read_only {
+        add(model_schema(model, Variant::New));
+        add(model_schema(model, Variant::Partial));
+        if model.properties.iter().any(|p| p.hidden) {
+            add(model_schema(model, Variant::Replacement));
+        }
+    }
+    add(("loopback.Count".to_owned(), schema::count_schema()));
+    add_read_schemas(schemas, model, resource.check_options());
+}
+
+/// Adds what reading `model` needs — its response schemas and filter schemas — and the same
+/// for every model its relations reach, since filters include them and responses embed them.
+/// Schemas already there are kept.
+fn add_read_schemas(schemas: &mut Map<String, Json>, model: &ModelDef, options: &CheckOptions) {
+    let mut pending = vec![model];
+    let mut seen = HashSet::new();
+    while let Some(model) = pending.pop() {
+        if !seen.insert(model.name.clone()) {
+            continue;
+        }
+        let mut add = |(name, schema): (String, Json)| {
+            schemas.entry(name).or_insert(schema);
+        };
+        add(model_schema(model, Variant::Response));
+        add(schema::with_relations_schema(model));
+        add(filter::filter_schema(model, true, options));
+        add(filter::filter_schema(model, false, options));
+        add(filter::where_schema(model, options));
+        pending.extend(model.relations.iter().map(|r| r.target()));
+    }
+}
+
+/// Adds one relation's schemas to a document under construction.
+fn add_relation_schemas(schemas: &mut Map<String, Json>, resource: &RelationResource) {
+    let Some(relation) = resource.relation() else {
+        return;
+    };
+    let source = resource.model();
+    let target = relation.target();
+    add_read_schemas(schemas, target, resource.check_options());
+    let writes = crate::routes::relation_operations(relation.kind)
+        .iter()
+        .any(|op| !op.is_read());
+    if writes && !resource.read_only {
+        let optional = key_set_by_relation(relation, source);
+        let (name, schema) = schema::new_in_schema(target, source, optional.as_deref());
+        schemas.insert(name, schema);
+        let (name, schema) = model_schema(target, Variant::Partial);
+        schemas.entry(name).or_insert(schema);
+        schemas.insert("loopback.Count".to_owned(), schema::count_schema());
+    }
+}
+
+/// The whole document: info, the routes of `table` (built from `resources` and `relations`),
+/// extra documented paths, schemas.
+pub(crate) fn document(
+    info: &ApiInfo,
+    resources: &[CrudResource],
+    relations: &[RelationResource],
+    table: &[RouteSpec],
+    extra_paths: &[(String, Json)],
+) -> Json {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for (path, item) in extra_paths {
+        paths.insert(path.clone(), item.clone());
+    }
+    operation::add_paths(&mut paths, table);
+    for resource in resources {
+        add_resource_schemas(&mut schemas, resource);
+    }
+    for relation in relations {
+        add_relation_schemas(&mut schemas, relation);
+    }
+    if !table.is_empty() {
+        schemas.insert(schema::ERROR_SCHEMA.to_owned(), schema::error_schema());
+    }
+    let mut info_object = Map::new();
+    info_object.insert("title".into(), json!(info.title));
+    info_object.insert("version".into(), json!(info.version));
+    if let Some(description) = &info.description {
+        info_object.insert("description".into(), json!(description));
+    }
+    json!({
+        "openapi": "3.0.0",
+        "info": info_object,
+        "paths": paths,
+        "servers": [{"url": "/"}],
+        "components": {"schemas": schemas},
+    })
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The published OpenAPI document tells the whole truth: builds the Todo app, starts it on the
+# memory store and then on in-memory SQLite, and runs Schemathesis (a pinned version, in a venv
+# of its own) against the app's own /openapi.json with every check and every phase and a fixed
+# seed. Any failure — a server error, an undocumented status, a response breaking its schema, a
+# valid request refused or an invalid one accepted — fails the script.
+#
+#   apps/todo/scripts/schemathesis.sh
+#
+# Environment:
+#   SCHEMATHESIS_VENV          the venv to create or reuse
+#                              (default ~/.cache/portico/schemathesis-<version>)
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 50)
+#   SCHEMATHESIS_BACKENDS      the DATABASE_URLs to run on (default "memory: sqlite::memory:")
+#   SCHEMATHESIS_TIMEOUT       seconds one backend's run may take before it fails (default 300)
+set -euo pipefail
+
+version="4.32.5"
+seed=1
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+venv="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/portico/schemathesis-$version}"
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
+backends="${SCHEMATHESIS_BACKENDS:-memory: sqlite::memory:}"
+run_timeout="${SCHEMATHESIS_TIMEOUT:-300}"
+work="$(mktemp -d)"
+app_pid=""
+
+stop_app() {
+    if [ -n "$app_pid" ] && kill -0 "$app_pid" 2>/dev/null; then
+        kill -TERM "$app_pid" 2>/dev/null || true
+        wait "$app_pid" 2>/dev/null || true
+    fi
+    app_pid=""
+}
+
+cleanup() {
+    stop_app
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "schemathesis: FAIL: $*" >&2
+    if [ -f "$work/app.log" ]; then
+        echo "--- app log" >&2
+        tail -n 20 "$work/app.log" >&2
+    fi
+    exit 1
+}
+
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "version $version"; then
+    echo "schemathesis: installing schemathesis==$version into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version"
+fi
+
+cd "$root"
+cargo build --quiet --all-features -p portico-todo --bin portico-todo
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+binary="$target_dir/debug/portico-todo"
+
+failed=()
+for database_url in $backends; do
+    # PORT=0: the app picks a free port and logs its URL (JSON logs are easy to read back).
+    DATABASE_URL="$database_url" HOST=127.0.0.1 PORT=0 LOG_FORMAT=json RUST_LOG=info \
+        "$binary" 2>"$work/app.log" &
+    app_pid=$!
+    url=""
+    for _ in $(seq 1 100); do
+        url="$(grep -o '"url":"http://[^"]*"' "$work/app.log" 2>/dev/null | head -n 1 | cut -d'"' -f4 || true)"
+        [ -n "$url" ] && break
+        kill -0 "$app_pid" 2>/dev/null || fail "the app exited before listening on $database_url"
+        sleep 0.1
+    done
+    [ -n "$url" ] || fail "the app did not log its URL on $database_url"
+    echo "schemathesis: $database_url at $url (pid $app_pid)"
+    # Run from the scratch directory: Schemathesis keeps its example database in the cwd.
+    if (cd "$work" && timeout "$run_timeout" "$venv/bin/schemathesis" run "$url/openapi.json" \
+        --checks all \
+        --phases examples,coverage,fuzzing,stateful \
+        --seed "$seed" \
+        --max-examples "$max_examples" \
+        --request-timeout 10 \
+        --no-color); then
+        echo "schemathesis: $database_url OK"
+    else
+        failed+=("$database_url")
+    fi
+    kill -0 "$app_pid" 2>/dev/null || fail "the app died during the run on $database_url"
+    stop_app
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    fail "conformance failures on: ${failed[*]}"
+fi
+echo "schemathesis: OK on $backends (seed $seed, $max_examples examples per operation)"
