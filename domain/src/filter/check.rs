@@ -559,6 +559,10 @@ impl<'a> Checker<'a> {
                     .cloned(),
             );
         }
+        if !include && selected.is_empty() {
+            self.errors
+                .push("/fields", "invalid", "fields leaves out every property");
+        }
         selected
     }
 
@@ -574,12 +578,8 @@ impl<'a> Checker<'a> {
         let mut out: Vec<Order> = Vec::new();
         for (i, key) in order.into_iter().enumerate() {
             let path = || format!("/order/{i}");
+            // A later key on the same property never decides anything: drop it, as SQL does.
             if out.iter().any(|o| o.property == key.property) {
-                self.errors.push(
-                    &path(),
-                    "invalid",
-                    format!("'{}' is ordered twice", key.property),
-                );
                 continue;
             }
             match self.property(&key.property, &path) {
@@ -678,8 +678,17 @@ mod tests {
                 "/where/title/inq/1 type",
                 "/fields/0 unknownProperty",
                 "/order/0 type",
-                "/order/2 invalid",
             ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_sort_key_is_dropped_and_an_empty_selection_refused() {
+        let f = check(json!({"order": ["title", "title DESC", "id"]})).unwrap();
+        assert_eq!(f.order, vec![Order::asc("title"), Order::asc("id")]);
+        assert_eq!(
+            codes(json!({"fields": {"id": false, "title": false, "done": false, "due": false, "tag": false}})),
+            vec!["/fields invalid"]
         );
     }
 
