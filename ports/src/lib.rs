@@ -28,8 +28,9 @@ mod relations;
 mod repository;
 mod store;
 mod transaction;
+mod typed;
 
-pub use crud::{CrudRepository, Repository};
+pub use crud::CrudRepository;
 pub use relations::{BelongsTo, HasMany, HasManyThrough, HasOne, RelatedRecords};
 pub use repository::{EntityRepository, RecordRepository};
 #[cfg(feature = "mock")]
@@ -38,3 +39,4 @@ pub use repository::{MockEntityRepository, MockRecordRepository};
 pub use store::MockStore;
 pub use store::{RowSink, Store};
 pub use transaction::{IsolationLevel, Transaction, TransactionOptions, TransactionStore};
+pub use typed::Repository;

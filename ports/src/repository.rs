@@ -14,7 +14,12 @@ use portico_domain::{CheckOptions, Entity, Filter, ModelDef, Patch, Record, Resu
 /// Methods taking a filter or where clause MUST return
 /// [`Error::InvalidFilter`](portico_domain::Error::InvalidFilter) listing every problem, or
 /// [`Error::Unsupported`](portico_domain::Error::Unsupported) for an operator the backend
-/// cannot honour.
+/// cannot honour. A write of a model with a version property that carries no expected
+/// version re-reads the record each time a concurrent write moves it on, and MUST give up
+/// after a bounded number of attempts with the retryable
+/// [`Error::TransactionConflict`](portico_domain::Error::TransactionConflict); one carrying
+/// a version MUST return [`Error::StaleVersion`](portico_domain::Error::StaleVersion) when
+/// the stored one differs.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait EntityRepository<E: Entity>: Send + Sync {

@@ -48,8 +48,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use portico_domain::{Entity, ModelDef, Result};
 
-use crate::crud::{CrudRepository, Repository};
+use crate::crud::CrudRepository;
 use crate::store::Store;
+use crate::typed::Repository;
 
 /// How much a transaction sees of concurrent ones (the SQL standard's levels). A backend runs
 /// a level at least as strict as the one asked for, or refuses it with

@@ -1,11 +1,14 @@
 //! Conformance cases: optimistic concurrency. A model's version property is 1 on create and
 //! incremented by every write; a write expecting another version changes nothing.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use portico_domain::{Error, Filter, Patch, Record, Value};
-use portico_ports::{EntityRepository, RecordRepository};
+use portico_ports::{EntityRepository, RecordRepository, Repository};
 
 use crate::fixtures::Ledger;
-use crate::{Case, Ctx, TestResult, cases};
+use crate::{Case, Ctx, HookedStore, StoreOp, TestResult, cases};
 
 pub(crate) fn cases() -> Vec<Case> {
     cases![
@@ -16,6 +19,7 @@ pub(crate) fn cases() -> Vec<Case> {
         delete_at_version_checks_the_version,
         update_all_increments_each_version_and_refuses_a_version_in_the_patch,
         concurrent_updates_at_one_version_let_exactly_one_through,
+        a_write_without_a_version_gives_up_on_a_record_that_keeps_changing,
     ]
 }
 
@@ -185,6 +189,61 @@ async fn concurrent_updates_at_one_version_let_exactly_one_through(ctx: Ctx) -> 
     assert_eq!(
         ctx.repo::<Ledger>().find_by_id(id, None).await?.version,
         Some(2)
+    );
+    Ok(())
+}
+
+/// A write carrying no version retries when a concurrent write moves the record on, but not
+/// forever: a record that changes before every attempt gives a retryable conflict.
+async fn a_write_without_a_version_gives_up_on_a_record_that_keeps_changing(
+    ctx: Ctx,
+) -> TestResult {
+    let (id, _) = created(&ctx).await?;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counted = attempts.clone();
+    let other_writer = ctx.repo::<Ledger>();
+    let racing = HookedStore::new(
+        ctx.store().clone(),
+        Box::new(move |op| {
+            let other_writer = other_writer.clone();
+            let counted = counted.clone();
+            Box::pin(async move {
+                if op == StoreOp::Update {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    // Moves the version on just before each compare-and-set.
+                    other_writer
+                        .update_by_id(
+                            id,
+                            Patch::new().set(Ledger::FIELDS.owner, "other".to_owned()),
+                        )
+                        .await
+                        .expect("the other writer's update");
+                }
+            })
+        }),
+    );
+    let ledgers: Repository<Ledger> = Repository::new(Arc::new(racing))?;
+    let by_id = ledgers
+        .update_by_id(id, Patch::new().set(Ledger::FIELDS.balance, 1))
+        .await
+        .expect_err("the record changed before every attempt");
+    assert!(by_id.is_retryable(), "{by_id:?}");
+    let tried = attempts.swap(0, Ordering::SeqCst);
+    assert!((2..=64).contains(&tried), "bounded attempts, got {tried}");
+    let all = ledgers
+        .update_all(Patch::new().set(Ledger::FIELDS.balance, 1), None)
+        .await
+        .expect_err("the record changed before every attempt");
+    assert!(all.is_retryable(), "{all:?}");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        tried,
+        "update_all gives up as soon"
+    );
+    let stored = ctx.repo::<Ledger>().find_by_id(id, None).await?;
+    assert_eq!(
+        stored.balance, None,
+        "nothing of the abandoned write landed"
     );
     Ok(())
 }
