@@ -7,8 +7,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::{StatusCode, header};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 use portico_domain::{
-    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, PropertyType, Record, Value,
-    Where, WriteMode,
+    CheckOptions, Error, Filter, ModelDef, PropertyType, Record, Value, Where, WriteMode,
 };
 use portico_ports::RecordRepository;
 use serde_json::{Value as Json, json};
@@ -335,16 +334,13 @@ impl Handlers {
 
     /// The `filter` parameter of a find-by-id request, which takes no `where`.
     fn by_id_filter(&self, query: &str) -> Result<Option<Filter>, ApiError> {
-        let filter = self.filter_param(query)?;
-        if filter.as_ref().is_some_and(|f| f.where_.is_some()) {
-            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
-                path: "/filter/where".to_owned(),
-                code: "invalid",
-                message: "find by id takes no where clause".to_owned(),
-            }]))
-            .into());
-        }
-        Ok(filter)
+        let Some(filter) = self.filter_param(query)? else {
+            return Ok(None);
+        };
+        let filter = filter
+            .for_one_record("find by id")
+            .map_err(|e| Error::InvalidFilter(e.prefixed("filter")))?;
+        Ok(Some(filter))
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {

@@ -46,6 +46,27 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The filter of a read of one record that something else finds (an id, a to-one
+    /// relation's key), which `reader` names in the message: it takes no `where`, and paging
+    /// means nothing for one record, so `limit` and `skip` are dropped.
+    ///
+    /// # Errors
+    /// One `invalid` problem at `/where` when the filter has a where clause.
+    pub fn for_one_record(self, reader: &str) -> Result<Filter, FilterErrors> {
+        if self.where_.is_some() {
+            return Err(FilterErrors::one(
+                "/where",
+                "invalid",
+                format!("{reader} finds its record by its key and takes no where clause"),
+            ));
+        }
+        Ok(Filter {
+            limit: None,
+            skip: None,
+            ..self
+        })
+    }
+
     /// An empty filter: everything, in id order.
     pub fn new() -> Self {
         Filter::default()
@@ -702,6 +723,16 @@ impl fmt::Display for FilterError {
 pub struct FilterErrors(pub Vec<FilterError>);
 
 impl FilterErrors {
+    /// One problem: what a rule outside the parse and check stages reports (an id of the
+    /// wrong type, a `where` where none is taken).
+    pub fn one(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        FilterErrors(vec![FilterError {
+            path: path.into(),
+            code,
+            message: message.into(),
+        }])
+    }
+
     pub(crate) fn push(&mut self, path: &str, code: &'static str, message: impl Into<String>) {
         self.0.push(FilterError {
             path: path.to_owned(),

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use portico_domain::{
-    CheckOptions, Checked, DefaultValue, Error, Filter, FilterError, FilterErrors, IdStrategy,
-    Limits, ModelDef, Record, RecordError, Result, ValidationErrors, Value, Where, WriteMode,
+    CheckOptions, Checked, DefaultValue, Error, Filter, FilterErrors, IdStrategy, Limits, ModelDef,
+    Record, RecordError, Result, ValidationErrors, Value, Where, WriteMode,
 };
 use serde_json::json;
 
@@ -112,11 +112,11 @@ impl CrudRepository {
         let shown = id.to_json();
         match id.coerce(&prop.ty) {
             Ok(v) if !v.is_null() => Ok(v),
-            _ => Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
-                path: "/id".to_owned(),
-                code: "type",
-                message: format!("{} id must be {}, got {shown}", self.model.name, prop.ty),
-            }]))),
+            _ => Err(Error::InvalidFilter(FilterErrors::one(
+                "/id",
+                "type",
+                format!("{} id must be {}, got {shown}", self.model.name, prop.ty),
+            ))),
         }
     }
 
@@ -234,13 +234,13 @@ impl CrudRepository {
                         format!("the {relation} of {}", self.model.name),
                     )
                 };
-                Error::InvalidFilter(FilterErrors(vec![FilterError {
+                Error::InvalidFilter(FilterErrors::one(
                     path,
-                    code: "invalid",
-                    message: format!(
+                    "invalid",
+                    format!(
                         "fields leaves out '{property}', which {of} needs (it is not an Option); select it or use the record repository"
                     ),
-                }]))
+                ))
             }
             (e, _) => Error::backend(e),
         }
@@ -276,20 +276,11 @@ impl CrudRepository {
 
     fn by_id_filter(&self, id: Value, filter: Option<Filter>) -> Result<(Value, Checked<Filter>)> {
         let id = self.coerce_id(id)?;
-        let filter = filter.unwrap_or_default();
-        if filter.where_.is_some() {
-            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
-                path: "/where".to_owned(),
-                code: "invalid",
-                message: "find by id takes no where clause".to_owned(),
-            }])));
-        }
-        let checked = Filter {
-            limit: None,
-            skip: None,
-            ..filter
-        }
-        .check(&self.model, &self.options)?;
+        let checked = filter
+            .unwrap_or_default()
+            .for_one_record("find by id")
+            .map_err(Error::InvalidFilter)?
+            .check(&self.model, &self.options)?;
         let checked = checked.with_where(self.where_id(&id)?);
         Ok((id, checked))
     }

@@ -231,17 +231,10 @@ impl RelatedRecords {
     /// `NotFound` when there is none (for belongs-to also when the source has no key set).
     pub async fn get(&self, filter: Option<Filter>) -> Result<Record> {
         self.only(&[RelationKind::HasOne, RelationKind::BelongsTo], "get")?;
-        let filter = filter.unwrap_or_default();
-        if filter.where_.is_some() {
-            return Err(Error::InvalidFilter(portico_domain::FilterErrors(vec![
-                portico_domain::FilterError {
-                    path: "/where".to_owned(),
-                    code: "invalid",
-                    message: "a related record is found by its key, not by a where clause"
-                        .to_owned(),
-                },
-            ])));
-        }
+        let filter = filter
+            .unwrap_or_default()
+            .for_one_record(&format!("the relation {}", self.relation.name))
+            .map_err(Error::InvalidFilter)?;
         let not_found = || {
             Error::not_found(
                 &self.target.model().name,

@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
-use portico_domain::{
-    CheckOptions, Error, Filter, FilterError, FilterErrors, ModelDef, RelationDef, Where, WriteMode,
-};
+use portico_domain::{CheckOptions, Error, Filter, ModelDef, RelationDef, Where, WriteMode};
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
 use serde_json::{Value as Json, json};
 
@@ -333,23 +331,15 @@ impl Handlers {
         let Some(filter) = self.filter_param(query)? else {
             return Ok(None);
         };
-        if filter.where_.is_some() {
-            return Err(Error::InvalidFilter(FilterErrors(vec![FilterError {
-                path: "/filter/where".to_owned(),
-                code: "invalid",
-                message: format!(
-                    "the {} relation {} finds its record by its key, not by a where clause",
-                    self.relation.kind.loopback_name(),
-                    self.relation.name
-                ),
-            }]))
-            .into());
-        }
-        Ok(Some(Filter {
-            limit: None,
-            skip: None,
-            ..filter
-        }))
+        let reader = format!(
+            "the {} relation {}",
+            self.relation.kind.loopback_name(),
+            self.relation.name
+        );
+        let filter = filter
+            .for_one_record(&reader)
+            .map_err(|e| Error::InvalidFilter(e.prefixed("filter")))?;
+        Ok(Some(filter))
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
