@@ -687,7 +687,9 @@ mod tests {
         let f = check(json!({"order": ["title", "title DESC", "id"]})).unwrap();
         assert_eq!(f.order, vec![Order::asc("title"), Order::asc("id")]);
         assert_eq!(
-            codes(json!({"fields": {"id": false, "title": false, "done": false, "due": false, "tag": false}})),
+            codes(
+                json!({"fields": {"id": false, "title": false, "done": false, "due": false, "tag": false}})
+            ),
             vec!["/fields invalid"]
         );
     }
