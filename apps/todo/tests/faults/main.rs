@@ -8,36 +8,36 @@
 //! - `private_postgres::sigterm_finishes_in_flight_requests` and
 //!   `memory::shutdown_finishes_in_flight_requests`: graceful shutdown, on the binary (SIGTERM)
 //!   and in-process (`portico_todo::serve`'s shutdown future).
-//! - `<backend>::concurrent_creates_of_one_unique_value` / `…_of_one_id`: 20 concurrent creates,
-//!   one 200 and 19 409, on every backend of the end-to-end suite.
-//! - `<backend>::if_match_refuses_stale_versions` and
-//!   `…::concurrent_patches_with_etags_lose_nothing`: optimistic concurrency over HTTP (`ETag`,
-//!   `If-Match`, 412); 50 clients PATCH one entity with the ETag each read.
 //!
-//! Unavailable backends (no server URL, no PostgreSQL binaries) are skipped with the reason
-//! printed, or fail the run under `PORTICO_REQUIRE_ALL_BACKENDS=1`.
+//! (Concurrent conflicts and `ETag`/`If-Match` are the HTTP adapter's, tested on every backend
+//! by `adapters/http/tests/e2e`.) Without PostgreSQL binaries the private-cluster cases are
+//! skipped with the reason printed, or fail the run under `PORTICO_REQUIRE_ALL_BACKENDS=1`.
 
 // Test-only modules share items with `pub`; nothing here is a public API.
 #![allow(unreachable_pub)]
 
 mod app;
-// The end-to-end suite's client; not every helper is used here.
-#[allow(dead_code)]
-#[path = "../http/client.rs"]
 mod client;
-mod conflicts;
 mod outage;
 mod pg;
-#[path = "../support/server.rs"]
-mod server;
 mod shutdown;
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Failed, Trial};
-pub use portico_testing::Backend;
 
-pub use server::{TestServer, runtime};
+/// The runtime of the in-process server; test bodies are blocking clients.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
 
 pub type Outcome = Result<(), String>;
 
@@ -110,41 +110,5 @@ fn main() -> std::process::ExitCode {
         );
     }
 
-    type BackendCase = fn(Backend) -> Outcome;
-    let backend_cases: [(&str, BackendCase); 4] = [
-        (
-            "if_match_refuses_stale_versions",
-            conflicts::if_match_refuses_stale_versions,
-        ),
-        (
-            "concurrent_patches_with_etags_lose_nothing",
-            conflicts::concurrent_patches_with_etags_lose_nothing,
-        ),
-        (
-            "concurrent_creates_of_one_unique_value",
-            conflicts::concurrent_creates_of_one_unique_value,
-        ),
-        (
-            "concurrent_creates_of_one_id",
-            conflicts::concurrent_creates_of_one_id,
-        ),
-    ];
-    for backend in Backend::ALL {
-        let skip = backend.unavailable().map(|u| u.0);
-        if skip
-            .as_ref()
-            .is_some_and(|reason| fail(&format!("{} backend", backend.name()), reason))
-        {
-            return std::process::ExitCode::FAILURE;
-        }
-        for (name, case) in backend_cases {
-            trials.push(
-                Trial::test(format!("{}::{name}", backend.name()), move || {
-                    case(backend).map_err(Failed::from)
-                })
-                .with_ignored_flag(skip.is_some()),
-            );
-        }
-    }
     libtest_mimic::run(&args, trials).exit_code()
 }

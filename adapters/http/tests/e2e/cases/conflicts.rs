@@ -1,6 +1,6 @@
 //! Concurrent creates of one unique value, and of one id: exactly one wins (200, as LoopBack's
-//! POST), every other is 409 `CONFLICT`, and one record is stored. The Todo model has no unique
-//! property, so this composes a test API from the library crates over the backend's store.
+//! POST), every other is 409 `CONFLICT`, and one record is stored. Optimistic concurrency:
+//! `ETag` on reads by id and `If-Match` preconditions (412) on writes by id.
 
 use std::sync::{Arc, Barrier};
 
@@ -9,8 +9,10 @@ use portico_http::{CrudResource, RestApi};
 use portico_ports::{Repository, Store};
 use serde_json::{Value as Json, json};
 
-use crate::client::Client;
-use crate::{Backend, Outcome, TestServer, ensure, runtime};
+use crate::Ctx;
+use crate::support::checks::{Outcome, ensure};
+use crate::support::client::{Body, Client};
+use crate::support::server::{TestServer, runtime};
 
 /// Concurrent creates per case.
 const RACERS: usize = 20;
@@ -45,17 +47,10 @@ struct Counter {
 /// Concurrent writers in the ETag case.
 const WRITERS: usize = 50;
 
-/// Runs `case` against the members and badges API on a fresh store of `backend`.
-fn with_api(backend: Backend, case: fn(Client) -> Outcome) -> Outcome {
-    let (store, teardown) = runtime()
-        .block_on(portico_testing::store(backend))
-        .map_err(|u| u.0)?
-        .into_parts();
-    let outcome = serve_api(store).and_then(|server| case(server.client));
-    if let Some(teardown) = teardown {
-        runtime().block_on(teardown);
-    }
-    outcome
+/// Runs `case` against the members, counters and badges API over the case's store.
+fn with_api(ctx: &mut Ctx, case: fn(Client) -> Outcome) -> Outcome {
+    let server = serve_api(ctx.store.clone())?;
+    case(server.client)
 }
 
 fn serve_api(store: Arc<dyn Store>) -> Result<TestServer, String> {
@@ -156,8 +151,8 @@ fn expect_count(client: Client, path: &str, expected: u64) -> Outcome {
     )
 }
 
-pub fn concurrent_creates_of_one_unique_value(backend: Backend) -> Outcome {
-    with_api(backend, |client| {
+pub fn concurrent_creates_of_one_unique_value(ctx: &mut Ctx) -> Outcome {
+    with_api(ctx, |client| {
         let answers = race(client, "/members", |_| json!({"email": "same@example.com"}))?;
         let (_, winner) = one_winner(&answers)?;
         let id = winner["id"]
@@ -177,8 +172,8 @@ pub fn concurrent_creates_of_one_unique_value(backend: Backend) -> Outcome {
     })
 }
 
-pub fn concurrent_creates_of_one_id(backend: Backend) -> Outcome {
-    with_api(backend, |client| {
+pub fn concurrent_creates_of_one_id(ctx: &mut Ctx) -> Outcome {
+    with_api(ctx, |client| {
         let answers = race(
             client,
             "/badges",
@@ -202,8 +197,8 @@ pub fn concurrent_creates_of_one_id(backend: Backend) -> Outcome {
 }
 
 /// `ETag` and `If-Match`: a stale tag is 412 and changes nothing, on PATCH, PUT and DELETE.
-pub fn if_match_refuses_stale_versions(backend: Backend) -> Outcome {
-    with_api(backend, |client| {
+pub fn if_match_refuses_stale_versions(ctx: &mut Ctx) -> Outcome {
+    with_api(ctx, |client| {
         let created = client.json("POST", "/counters", &json!({"value": 0}))?;
         ensure(
             created.json() == json!({"id": 1, "value": 0, "version": 1}),
@@ -222,7 +217,7 @@ pub fn if_match_refuses_stale_versions(backend: Backend) -> Outcome {
                 method,
                 "/counters/1",
                 &if_match(tag),
-                crate::client::Body::Sized(body.as_bytes()),
+                Body::Sized(body.as_bytes()),
             )
         };
         let first = send("PATCH", "\"1\"")?;
@@ -254,12 +249,8 @@ pub fn if_match_refuses_stale_versions(backend: Backend) -> Outcome {
                 )
             },
         )?;
-        let unversioned = client.send(
-            "DELETE",
-            "/members/1",
-            &[("If-Match", "\"1\"")],
-            crate::client::Body::None,
-        )?;
+        let unversioned =
+            client.send("DELETE", "/members/1", &[("If-Match", "\"1\"")], Body::None)?;
         ensure(unversioned.status == 412, || {
             format!(
                 "If-Match on a model without versions: {}",
@@ -277,8 +268,8 @@ pub fn if_match_refuses_stale_versions(backend: Backend) -> Outcome {
 /// `WRITERS` clients each add 1 to one counter: read it with its ETag, PATCH with `If-Match`,
 /// and on 412 read again. Exactly one PATCH succeeds per version: the final value is `WRITERS`
 /// (none lost), and the versions the winners wrote at are all distinct (none duplicated).
-pub fn concurrent_patches_with_etags_lose_nothing(backend: Backend) -> Outcome {
-    with_api(backend, |client| {
+pub fn concurrent_patches_with_etags_lose_nothing(ctx: &mut Ctx) -> Outcome {
+    with_api(ctx, |client| {
         let created = client.json("POST", "/counters", &json!({"value": 0}))?;
         ensure(created.status == 200, || {
             format!("POST: {}", created.text())
@@ -299,7 +290,7 @@ pub fn concurrent_patches_with_etags_lose_nothing(backend: Backend) -> Outcome {
                             "PATCH",
                             "/counters/1",
                             &[("Content-Type", "application/json"), ("If-Match", &tag)],
-                            crate::client::Body::Sized(body.as_bytes()),
+                            Body::Sized(body.as_bytes()),
                         )?;
                         match patched.status {
                             204 => return Ok((tag, refused)),

@@ -1,12 +1,13 @@
-//! The runtime and in-process server the apps' TCP test suites share (included with `#[path]`
-//! by `apps/todo/tests/http`, `apps/todo/tests/faults` and `apps/todo-list/tests/http`).
+//! The runtime the whole suite shares, and an endpoint served in-process on an ephemeral port.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use poem::Response;
 use poem::endpoint::BoxEndpoint;
+use poem::listener::TcpAcceptor;
 
-use crate::client::Client;
+use super::client::Client;
 
 /// The runtime the servers and stores run on; test bodies are blocking clients.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
@@ -20,7 +21,10 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// An endpoint served in-process on an ephemeral port, stopped when dropped.
+/// How long a stopping server lets its requests finish.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// An endpoint served on `127.0.0.1:0`, stopped when dropped.
 pub struct TestServer {
     pub client: Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -29,11 +33,22 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(endpoint: BoxEndpoint<'static, Response>) -> Result<TestServer, String> {
-        let (listener, address) = portico_todo::bind("127.0.0.1", 0).map_err(|e| e.to_string())?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = runtime().spawn(portico_todo::serve(listener, endpoint, async {
-            let _ = stopped.await;
-        }));
+        let task = runtime().spawn(async move {
+            let acceptor = TcpAcceptor::from_std(listener)?;
+            poem::Server::new_with_acceptor(acceptor)
+                .run_with_graceful_shutdown(
+                    endpoint,
+                    async {
+                        let _ = stopped.await;
+                    },
+                    Some(GRACE),
+                )
+                .await
+        });
         Ok(TestServer {
             client: Client { address },
             stop: Some(stop),
