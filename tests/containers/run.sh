@@ -10,7 +10,21 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 root=${PORTICO_DOCKER_ROOT:-/var/cache/portico-docker}  # kept between runs: images are cached
-mirror=${PORTICO_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The machine's own Debian mirror (its main archive, not -security), so no host is written here.
+apt_mirror() {
+    local uri
+    uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -n 1 || true)
+    if [ -z "$uri" ]; then
+        uri=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+            sed 's/\[[^]]*\]//' | awk '{print $2}' | grep -v -- '-security' | head -n 1 || true)
+    fi
+    if [ -z "$uri" ]; then
+        echo "containers: no Debian mirror in the apt configuration; set PORTICO_DEBIAN_MIRROR" >&2
+        exit 1
+    fi
+    printf '%s\n' "$uri"
+}
+mirror=${PORTICO_DEBIAN_MIRROR:-$(apt_mirror)}
 sock="$root/docker.sock"
 t0=$SECONDS
 step() { printf -- '--- containers: %s (%ss)\n' "$1" "$((SECONDS - t0))"; }

@@ -278,8 +278,3 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "the case panicked".to_owned())
 }
-
-/// How many cases the suite has (for a sanity check in each adapter's test).
-pub fn case_count() -> usize {
-    suite::all().len()
-}

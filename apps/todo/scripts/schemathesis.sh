@@ -17,7 +17,7 @@ set -euo pipefail
 
 version="4.32.5"
 seed=1
-root="$(cd "$(dirname "$0")/../../.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/portico/schemathesis-$version}"
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 backends="${SCHEMATHESIS_BACKENDS:-memory: sqlite::memory:}"

@@ -4,9 +4,10 @@
 //! Unlike LoopBack's, they are model-aware: `fields` and `order` enumerate the property names,
 //! `include` the relation names (each scope a filter of the target), and each property of a
 //! where filter gets the operators its type and the store allow. The check's limits are
-//! published too: the number of sort keys as `maxItems`; list lengths and nesting depth in
-//! descriptions only, because a filter at those limits is longer than any URL the server reads
-//! (`MAX_URL_LENGTH`), so a tester that builds one would only meet the 414.
+//! published too: the number of sort keys as `maxItems`; list lengths (of `and`/`or` and of
+//! `inq`/`nin` operands) and nesting depth in descriptions only, because a filter past those
+//! limits is longer than any URL the server reads (`MAX_URL_LENGTH`), so a tester that builds
+//! one would only meet the 414.
 
 use portico_domain::{Capabilities, CheckOptions, ModelDef, PropertyDef, PropertyType};
 use serde_json::{Map, Value as Json, json};
@@ -49,8 +50,13 @@ pub(crate) fn operator_schemas(
         );
     }
     if ty.is_scalar() {
-        let list =
-            json!({"oneOf": [value, {"type": "array", "items": value, "maxItems": max_list_len}]});
+        // The length limit is told, not published as `maxItems`: a list one past it is
+        // longer than any URL the server reads, so a tester would only meet the 414.
+        let list = json!({"oneOf": [value, {
+            "type": "array",
+            "items": value,
+            "description": format!("at most {max_list_len} values"),
+        }]});
         ops.insert("inq".into(), list.clone());
         ops.insert("nin".into(), list);
     }
@@ -137,6 +143,10 @@ pub(crate) fn filter_schema(
         .iter()
         .map(|p| (p.name.clone(), json!({"type": "boolean"})))
         .collect();
+    let all_excluded: Map<String, Json> = visible
+        .iter()
+        .map(|p| (p.name.clone(), json!({"enum": [false]})))
+        .collect();
     let mut properties = Map::new();
     let count = |min: u64| json!({"type": "integer", "minimum": min, "maximum": MAX_COUNT});
     properties.insert("offset".into(), count(0));
@@ -149,7 +159,7 @@ pub(crate) fn filter_schema(
         "order".into(),
         json!({"oneOf": [
             order_key,
-            {"type": "array", "items": order_key, "maxItems": max_keys, "uniqueItems": true},
+            {"type": "array", "items": order_key, "maxItems": max_keys},
         ]}),
     );
     if with_where {
@@ -162,7 +172,13 @@ pub(crate) fn filter_schema(
         "fields".into(),
         json!({
             "oneOf": [
-                {"type": "object", "properties": field_flags, "additionalProperties": false},
+                {
+                    "type": "object",
+                    "properties": field_flags,
+                    "additionalProperties": false,
+                    // Leaving out every property selects nothing: refused.
+                    "not": {"required": names, "properties": all_excluded},
+                },
                 {"type": "array", "items": {"type": "string", "enum": names}, "uniqueItems": true},
             ],
             "title": format!("{}.Fields", model.name),
@@ -170,6 +186,10 @@ pub(crate) fn filter_schema(
     );
     if !model.relations.is_empty() {
         properties.insert("include".into(), include_schema(model));
+    }
+    // The parser reads a null key as an absent one (LoopBack's filters do the same).
+    for schema in properties.values_mut() {
+        *schema = json!({"oneOf": [schema.take(), {"nullable": true, "enum": [null]}]});
     }
     let (title, typescript) = if with_where {
         (
