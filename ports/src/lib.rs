@@ -38,5 +38,7 @@ pub use repository::{MockEntityRepository, MockRecordRepository};
 #[cfg(feature = "mock")]
 pub use store::MockStore;
 pub use store::{RowSink, Store};
-pub use transaction::{IsolationLevel, Transaction, TransactionOptions, TransactionStore};
+pub use transaction::{
+    IsolationLevel, Transaction, TransactionEnd, TransactionOptions, TransactionStore,
+};
 pub use typed::Repository;

@@ -46,7 +46,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use portico_domain::{Entity, ModelDef, Result};
+use portico_domain::{Entity, Error, ModelDef, Result};
 
 use crate::crud::CrudRepository;
 use crate::store::Store;
@@ -100,6 +100,48 @@ impl fmt::Display for IsolationLevel {
             IsolationLevel::RepeatableRead => "repeatable read",
             IsolationLevel::Serializable => "serializable",
         })
+    }
+}
+
+/// How a transaction ended: what every store's transaction tells a later use of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionEnd {
+    /// Committed.
+    Committed,
+    /// The commit failed (nothing was applied).
+    CommitFailed,
+    /// Rolled back on request.
+    RolledBack,
+    /// Dropped unfinished, and rolled back.
+    Abandoned,
+    /// Rolled back at its deadline.
+    TimedOut,
+    /// Rolled back after an operation failed.
+    Aborted {
+        /// The failure was a conflict with a concurrent transaction.
+        conflict: bool,
+    },
+}
+
+impl TransactionEnd {
+    /// The error every later use of the transaction gets.
+    pub fn error(self) -> Error {
+        Error::TransactionClosed(
+            match self {
+                TransactionEnd::Committed => "the transaction was already committed",
+                TransactionEnd::CommitFailed => "the transaction ended when its commit failed",
+                TransactionEnd::RolledBack => "the transaction was already rolled back",
+                TransactionEnd::Abandoned => "the transaction was dropped unfinished and rolled back",
+                TransactionEnd::TimedOut => "the transaction timed out and was rolled back",
+                TransactionEnd::Aborted { conflict: true } => {
+                    "the transaction was rolled back after a conflict with a concurrent transaction; run it again"
+                }
+                TransactionEnd::Aborted { conflict: false } => {
+                    "the transaction was rolled back after an operation in it failed"
+                }
+            }
+            .to_owned(),
+        )
     }
 }
 

@@ -15,39 +15,11 @@ use portico_domain::error::Message;
 use portico_domain::{
     Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
 };
+use portico_ports::TransactionEnd as Ended;
 use portico_ports::{Store, Transaction, TransactionOptions, TransactionStore};
 
 use crate::table::{self, Table, Tables};
 use crate::{Data, poisoned};
-
-/// How a transaction ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ended {
-    Committed,
-    /// The commit failed (a conflict): nothing was applied.
-    CommitFailed,
-    RolledBack,
-    /// Dropped unfinished.
-    Abandoned,
-    TimedOut,
-}
-
-impl Ended {
-    /// The error every later use of the transaction gets (worded as `portico_txn::Ended`'s,
-    /// which the SQL and MongoDB transactions give).
-    fn error(self) -> Error {
-        Error::TransactionClosed(
-            match self {
-                Ended::Committed => "the transaction was already committed",
-                Ended::CommitFailed => "the transaction ended when its commit failed",
-                Ended::RolledBack => "the transaction was already rolled back",
-                Ended::Abandoned => "the transaction was dropped unfinished and rolled back",
-                Ended::TimedOut => "the transaction timed out and was rolled back",
-            }
-            .to_owned(),
-        )
-    }
-}
 
 /// An open transaction's tables.
 struct Snapshot {

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use portico_domain::{
     Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
 };
+use portico_ports::TransactionEnd as Ended;
 use portico_ports::{RowSink, Store, TransactionStore};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use tokio::time::Instant;
@@ -44,48 +45,6 @@ pub fn from_the_backend(error: &Error) -> bool {
             | Error::Unsupported(_)
             | Error::TransactionClosed(_)
     )
-}
-
-/// How a transaction ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ended {
-    /// Committed.
-    Committed,
-    /// The commit failed (nothing was applied).
-    CommitFailed,
-    /// Rolled back on request.
-    RolledBack,
-    /// Dropped unfinished, and rolled back.
-    Abandoned,
-    /// Rolled back at its deadline.
-    TimedOut,
-    /// Rolled back after an operation failed.
-    Aborted {
-        /// The failure was a conflict with a concurrent transaction.
-        conflict: bool,
-    },
-}
-
-impl Ended {
-    /// The error every later use of the transaction gets.
-    pub fn error(self) -> Error {
-        Error::TransactionClosed(
-            match self {
-                Ended::Committed => "the transaction was already committed",
-                Ended::CommitFailed => "the transaction ended when its commit failed",
-                Ended::RolledBack => "the transaction was already rolled back",
-                Ended::Abandoned => "the transaction was dropped unfinished and rolled back",
-                Ended::TimedOut => "the transaction timed out and was rolled back",
-                Ended::Aborted { conflict: true } => {
-                    "the transaction was rolled back after a conflict with a concurrent transaction; run it again"
-                }
-                Ended::Aborted { conflict: false } => {
-                    "the transaction was rolled back after an operation in it failed"
-                }
-            }
-            .to_owned(),
-        )
-    }
 }
 
 enum State<C> {

@@ -101,11 +101,41 @@ impl CheckOptions {
     }
 }
 
+/// The most `and`/`or` lists any condition read from JSON sits in (the `/and/<i>` and
+/// `/or/<i>` steps of its source pointer); stays `None` when no condition came from JSON.
+fn deepest_json_levels(clause: &Where, deepest: &mut Option<usize>) {
+    match clause {
+        Where::And(parts) | Where::Or(parts) => {
+            for part in parts {
+                deepest_json_levels(part, deepest);
+            }
+        }
+        Where::Cond(Condition {
+            source: Some(source),
+            ..
+        }) => {
+            let steps: Vec<&str> = source.split('/').collect();
+            let levels = steps
+                .windows(2)
+                .filter(|w| {
+                    matches!(w[0], "and" | "or") && w[1].bytes().all(|b| b.is_ascii_digit())
+                })
+                .count();
+            *deepest = Some(deepest.map_or(levels, |d| d.max(levels)));
+        }
+        Where::Cond(_) => {}
+    }
+}
+
 struct Checker<'a> {
     model: &'a ModelDef,
     options: &'a CheckOptions,
     errors: FilterErrors,
     unsupported: Vec<String>,
+    /// The where clause being checked came from JSON: its depth is the JSON nesting of its
+    /// `and`/`or` lists, not the depth of the AST (which adds a level for each object that
+    /// holds several conditions).
+    json_depth: bool,
 }
 
 pub(super) fn check_filter(
@@ -125,7 +155,7 @@ fn check_filter_at(
     depth: usize,
 ) -> crate::Result<Checked<Filter>> {
     let mut c = Checker::new(model, options);
-    let where_ = filter.where_.and_then(|w| c.where_clause(w, "/where", 1));
+    let where_ = filter.where_.and_then(|w| c.root_where(w, "/where"));
     let fields = filter.fields.map(|f| Fields::Include(c.fields(f)));
     let order = c.order(filter.order);
     if filter.limit == Some(0) {
@@ -213,7 +243,7 @@ pub(super) fn check_where_root(
     options: &CheckOptions,
 ) -> crate::Result<Checked<Where>> {
     let mut c = Checker::new(model, options);
-    let checked = c.where_clause(clause, "", 1);
+    let checked = c.root_where(clause, "");
     c.finish(checked.unwrap_or(Where::And(Vec::new())))
 }
 
@@ -232,6 +262,7 @@ impl<'a> Checker<'a> {
             options,
             errors: FilterErrors::default(),
             unsupported: Vec::new(),
+            json_depth: false,
         }
     }
 
@@ -288,17 +319,37 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Checks a whole where clause. Parsed from JSON, its `and`/`or` lists may nest at most
+    /// `max_depth` deep, counted as a user (and the published schema) counts them: in the JSON
+    /// pointers its conditions were read from. Built in Rust, its `And`/`Or` nodes are counted.
+    fn root_where(&mut self, clause: Where, path: &str) -> Option<Where> {
+        let mut json_levels = None;
+        deepest_json_levels(&clause, &mut json_levels);
+        self.json_depth = json_levels.is_some();
+        if json_levels.is_some_and(|levels| levels > self.options.limits.max_depth) {
+            self.too_deep(path);
+            return None;
+        }
+        self.where_clause(clause, path, 1)
+    }
+
+    fn too_deep(&mut self, path: &str) {
+        self.errors.push(
+            path,
+            "tooDeep",
+            format!(
+                "where clauses nest deeper than {} levels",
+                self.options.limits.max_depth
+            ),
+        );
+    }
+
     fn where_clause(&mut self, clause: Where, path: &str, depth: usize) -> Option<Where> {
         match clause {
-            Where::And(_) | Where::Or(_) if depth > self.options.limits.max_depth => {
-                self.errors.push(
-                    path,
-                    "tooDeep",
-                    format!(
-                        "where clauses nest deeper than {} levels",
-                        self.options.limits.max_depth
-                    ),
-                );
+            Where::And(_) | Where::Or(_)
+                if !self.json_depth && depth > self.options.limits.max_depth =>
+            {
+                self.too_deep(path);
                 None
             }
             Where::And(parts) => self.list(parts, path, "and", depth).map(Where::And),

@@ -1275,7 +1275,19 @@ fn nested_or(levels: usize) -> serde_json::Value {
     clause
 }
 
+/// `levels` nested `or` lists, each in an object that also holds a condition (the AST adds an
+/// `and` per such object; depth counts the lists, as the JSON reads).
+fn nested_or_beside_a_condition(levels: usize) -> serde_json::Value {
+    let mut clause = json!({"name": "a"});
+    for _ in 0..levels {
+        clause = json!({"name": {"neq": "z"}, "or": [clause, {"name": "b"}]});
+    }
+    clause
+}
+
 async fn nesting_deeper_than_twelve_is_too_deep(ctx: Ctx) -> TestResult {
+    let errors = invalid_find(&ctx, json!({"where": nested_or_beside_a_condition(13)})).await?;
+    assert_eq!(errors, pairs(&[("/where", "tooDeep")]));
     let errors = invalid_find(&ctx, json!({"where": nested_or(13)})).await?;
     assert!(!errors.is_empty());
     assert!(
@@ -1301,6 +1313,9 @@ async fn nesting_of_twelve_levels_is_accepted(ctx: Ctx) -> TestResult {
     )
     .await?;
     let names = sorted(&ctx, Filter::from_json(&json!({"where": nested_or(12)}))?).await?;
+    assert_eq!(names, strs(&["a", "b"]));
+    let beside = json!({"where": nested_or_beside_a_condition(12)});
+    let names = sorted(&ctx, Filter::from_json(&beside)?).await?;
     assert_eq!(names, strs(&["a", "b"]));
     Ok(())
 }

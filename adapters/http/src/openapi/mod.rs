@@ -94,7 +94,9 @@ fn add_read_schemas(schemas: &mut Map<String, Json>, model: &ModelDef, options: 
         add(schema::with_relations_schema(model));
         add(filter::filter_schema(model, true, options));
         add(filter::filter_schema(model, false, options));
-        add(filter::where_schema(model, options));
+        for schema in filter::where_schemas(model, options) {
+            add(schema);
+        }
         pending.extend(model.relations.iter().map(|r| r.target()));
     }
 }
