@@ -72,6 +72,15 @@ fn decode(doc: &Document) -> Product {
     }
 }
 
+/// Drains a cursor, decoding each document as it arrives (what a driver user writes).
+async fn decode_all(mut cursor: mongodb::Cursor<Document>, expected: usize) -> Vec<Product> {
+    let mut out = Vec::with_capacity(expected);
+    while cursor.advance().await.expect("advance") {
+        out.push(decode(&cursor.deserialize_current().expect("a document")));
+    }
+    out
+}
+
 fn encode(id: i64, p: &Product) -> Document {
     let mut d = doc! {
         "_id": id,
@@ -208,17 +217,14 @@ async fn main() {
             |i| {
                 let coll = coll.clone();
                 async move {
-                    let mut cursor = coll
+                    let cursor = coll
                         .find(doc! {"category": category(i)})
                         .sort(doc! {"price": -1, "_id": 1})
                         .limit(20)
                         .batch_size(20)
                         .await
                         .expect("find");
-                    let mut out = Vec::with_capacity(20);
-                    while cursor.advance().await.expect("advance") {
-                        out.push(decode(&cursor.deserialize_current().expect("a document")));
-                    }
+                    let out = decode_all(cursor, 20).await;
                     assert_eq!(out.len(), 20);
                     black_box(out);
                 }
@@ -290,7 +296,7 @@ async fn main() {
             |i| {
                 let coll = coll.clone();
                 async move {
-                    let mut cursor = coll
+                    let cursor = coll
                         .find(doc! {})
                         .sort(doc! {"_id": 1})
                         .skip((i % 2 * 1000) as u64)
@@ -298,10 +304,7 @@ async fn main() {
                         .batch_size(1000)
                         .await
                         .expect("find");
-                    let mut out = Vec::with_capacity(1000);
-                    while cursor.advance().await.expect("advance") {
-                        out.push(decode(&cursor.deserialize_current().expect("a document")));
-                    }
+                    let out = decode_all(cursor, 1000).await;
                     assert_eq!(out.len(), 1000);
                     black_box(out);
                 }

@@ -9,7 +9,7 @@ use mongodb::options::{ReadConcern, WriteConcern};
 use portico_domain::{Error, Result};
 use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
 
-use crate::{MongoStore, errors};
+use crate::{MongoStore, error};
 use portico_txn::{Finish, Tx, TxStore};
 
 /// The read concern a transaction at `level` runs with. A MongoDB transaction reads from one
@@ -38,14 +38,14 @@ impl Finish for Session {
         self.0
             .commit_transaction()
             .await
-            .map_err(errors::map_transaction)
+            .map_err(error::map_transaction)
     }
 
     async fn rollback(mut self) -> Result<()> {
         self.0
             .abort_transaction()
             .await
-            .map_err(errors::map_transaction)
+            .map_err(error::map_transaction)
     }
 
     /// The server aborts a transaction in which a command failed.
@@ -71,13 +71,13 @@ impl MongoStore {
             .client()
             .start_session()
             .await
-            .map_err(errors::map_transaction)?;
+            .map_err(error::map_transaction)?;
         session
             .start_transaction()
             .read_concern(read_concern)
             .write_concern(WriteConcern::majority())
             .await
-            .map_err(errors::map_transaction)?;
+            .map_err(error::map_transaction)?;
         let tx = Tx::start(Session(session), options.timeout);
         let mut store = self.clone();
         store.tx = Some(tx.clone());

@@ -6,6 +6,11 @@ use sqlx::error::{DatabaseError, ErrorKind};
 
 use crate::migrate::index_name;
 
+/// Maps a sqlx error of an operation on `model`: a lost connection or an exhausted pool →
+/// [`Error::Unavailable`]; a serialization failure or deadlock →
+/// [`Error::TransactionConflict`]; a unique violation → [`Error::Conflict`] naming the model
+/// and, when the driver says which index, the property; a not-null or check violation →
+/// [`Error::Validation`]; anything else → [`Error::Backend`].
 pub(crate) fn map(error: sqlx::Error, model: &ModelDef) -> Error {
     match error {
         sqlx::Error::Database(db) if is_connection_lost(db.as_ref()) => Error::unavailable(db),

@@ -8,7 +8,8 @@ use portico_domain::{Error, Result};
 use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
 
 use crate::conn::TxConn;
-use crate::{Dialect, Pool, SqlStore, error};
+use crate::store::Pool;
+use crate::{Dialect, SqlStore, error};
 use portico_txn::{Finish, Tx, TxStore};
 
 /// The statement that begins a transaction at `level` (sqlx's `begin_with`).

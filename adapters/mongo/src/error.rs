@@ -1,7 +1,51 @@
-//! Driver errors to domain errors, by kind.
+//! Driver errors → domain errors, by kind. Messages never carry a value or the server's text;
+//! the driver error stays reachable as the `source` for logs.
 
 use mongodb::error::{ErrorKind, WriteFailure};
 use portico_domain::{Error, IndexKind, ModelDef};
+
+/// Maps a driver error of an operation on `model`: duplicate key → [`Error::Conflict`] naming the model and the property
+/// (never the value or the driver's text); unreachable → [`Error::Unavailable`]; a write
+/// conflict or a transient transaction error → [`Error::TransactionConflict`]; anything else →
+/// [`Error::Backend`]. The driver error is kept as the source of the last three.
+pub(crate) fn map(error: mongodb::error::Error, model: &ModelDef) -> Error {
+    if let Some(message) = duplicate_key_message(&error) {
+        return conflict(model, message);
+    }
+    if is_unavailable(&error) {
+        Error::unavailable(error)
+    } else if is_conflict(&error) {
+        Error::transaction_conflict(error)
+    } else {
+        Error::backend(error)
+    }
+}
+
+/// Maps an error of starting, committing or aborting a transaction: a conflict →
+/// [`Error::TransactionConflict`]; a deployment without transactions (standalone server) →
+/// [`Error::Unsupported`]; else as [`map`].
+pub(crate) fn map_transaction(error: mongodb::error::Error) -> Error {
+    if let ErrorKind::Transaction { message, .. } = error.kind.as_ref()
+        && message.contains("not supported")
+    {
+        return Error::Unsupported(format!(
+            "transactions on this MongoDB deployment: {message} (they need a replica set or a \
+             sharded cluster)"
+        ));
+    }
+    map(error, &ModelDef::new("transaction"))
+}
+
+/// Maps an error of a command that writes no model's documents (`ping`, the id counters),
+/// whose duplicate keys the caller handles: unreachable → [`Error::Unavailable`], anything
+/// else → [`Error::Backend`].
+pub(crate) fn map_without_model(error: mongodb::error::Error) -> Error {
+    if is_unavailable(&error) {
+        Error::unavailable(error)
+    } else {
+        Error::backend(error)
+    }
+}
 
 /// MongoDB's duplicate key error code.
 pub(crate) const DUPLICATE_KEY: i32 = 11000;
@@ -74,41 +118,9 @@ pub(crate) fn is_conflict(e: &mongodb::error::Error) -> bool {
     }
 }
 
-/// Maps an error of starting, committing or aborting a transaction: a conflict →
-/// [`Error::TransactionConflict`]; a deployment without transactions (standalone server) →
-/// [`Error::Unsupported`]; else as [`map`].
-pub(crate) fn map_transaction(e: mongodb::error::Error) -> Error {
-    if let ErrorKind::Transaction { message, .. } = e.kind.as_ref()
-        && message.contains("not supported")
-    {
-        return Error::Unsupported(format!(
-            "transactions on this MongoDB deployment: {message} (they need a replica set or a \
-             sharded cluster)"
-        ));
-    }
-    map(&portico_domain::ModelDef::new("transaction"), e)
-}
-
 /// The name this crate gives the index of a property's storage field.
 pub(crate) fn index_name(field: &str) -> String {
     format!("{field}_1")
-}
-
-/// Maps a driver error: duplicate key → [`Error::Conflict`] naming the model and the property
-/// (never the value or the driver's text); unreachable → [`Error::Unavailable`]; a write
-/// conflict or a transient transaction error → [`Error::TransactionConflict`]; anything else →
-/// [`Error::Backend`]. The driver error is kept as the source of the last three.
-pub(crate) fn map(model: &ModelDef, e: mongodb::error::Error) -> Error {
-    if let Some(message) = duplicate_key_message(&e) {
-        return conflict(model, message);
-    }
-    if is_unavailable(&e) {
-        Error::unavailable(e)
-    } else if is_conflict(&e) {
-        Error::transaction_conflict(e)
-    } else {
-        Error::backend(e)
-    }
 }
 
 /// A conflict for a duplicate key error whose server message names the index

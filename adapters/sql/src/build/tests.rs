@@ -1,0 +1,163 @@
+//! Snapshots of the SQL text and arguments per dialect.
+
+use expect_test::{Expect, expect};
+use portico_domain::{
+    Capabilities, CheckOptions, Checked, Constraints, Filter, IndexKind, ModelDef, PropertyDef,
+    PropertyType, Record, Value, Where,
+};
+use serde_json::json;
+
+use super::*;
+
+fn model() -> ModelDef {
+    ModelDef::new("Todo")
+        .property(
+            PropertyDef::new("id", PropertyType::Integer)
+                .id()
+                .generated(),
+        )
+        .property(PropertyDef::new("title", PropertyType::String).required())
+        .property(PropertyDef::new("isComplete", PropertyType::Boolean))
+        .property(PropertyDef::new("due", PropertyType::DateTime).storage_name("due_at"))
+        .property(PropertyDef::new("tag", PropertyType::Json))
+        .property(
+            PropertyDef::new("code", PropertyType::String)
+                .index(IndexKind::Unique)
+                .constraints(Constraints::default()),
+        )
+}
+
+fn checked(json: serde_json::Value) -> Checked<Filter> {
+    Filter::from_json_checked(
+        &json,
+        &model(),
+        &CheckOptions::new(Capabilities::all_operators()),
+    )
+    .unwrap()
+}
+
+fn render(statement: Statement) -> String {
+    let args: Vec<String> = statement.args.iter().map(|a| format!("{a:?}")).collect();
+    format!("{}\n  -- {}", statement.sql, args.join(", "))
+}
+
+fn check_select(json: serde_json::Value, expected: Expect) {
+    let filter = checked(json);
+    let out: Vec<String> = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite]
+        .into_iter()
+        .map(|d| render(select(d, &model(), &filter)))
+        .collect();
+    expected.assert_eq(&out.join("\n"));
+}
+
+#[test]
+fn every_operator() {
+    check_select(
+        json!({"where": {"title": "a", "isComplete": {"neq": true}, "code": {"inq": ["x", "y"]}, "id": {"nin": [1], "between": [1, 9]}}}),
+        expect![[r#"
+            SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" WHERE ("title" = $1 AND ("isComplete" <> $2 OR "isComplete" IS NULL) AND "code" = ANY($3) AND (NOT ("id" = ANY($4)) OR "id" IS NULL) AND ("id" >= $5 AND "id" <= $6)) ORDER BY "id" ASC NULLS FIRST
+              -- Text(Some("a")), Bool(Some(true)), List(Text(["x", "y"])), List(Int([1])), Int(Some(1)), Int(Some(9))
+            SELECT `id`, `title`, `isComplete`, `due_at`, `tag`, `code` FROM `Todo` WHERE (`title` = ? AND (`isComplete` <> ? OR `isComplete` IS NULL) AND `code` IN (?, ?) AND (NOT (`id` IN (?)) OR `id` IS NULL) AND (`id` >= ? AND `id` <= ?)) ORDER BY `id` ASC
+              -- Text(Some("a")), Bool(Some(true)), Text(Some("x")), Text(Some("y")), Int(Some(1)), Int(Some(1)), Int(Some(9))
+            SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" WHERE ("title" = ? AND ("isComplete" <> ? OR "isComplete" IS NULL) AND "code" IN (?, ?) AND (NOT ("id" IN (?)) OR "id" IS NULL) AND ("id" >= ? AND "id" <= ?)) ORDER BY "id" ASC
+              -- Text(Some("a")), Bool(Some(true)), Text(Some("x")), Text(Some("y")), Int(Some(1)), Int(Some(1)), Int(Some(9))"#]],
+    );
+    check_select(
+        json!({"where": {"or": [{"title": {"like": "50\\%_off%"}}, {"title": {"nilike": "A%"}}, {"title": {"regexp": "/^t/i"}}]}}),
+        expect![[r#"
+            SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" WHERE ("title" LIKE $1 ESCAPE '!' OR (NOT ("title" ILIKE $2 ESCAPE '!') OR "title" IS NULL) OR "title" ~* $3) ORDER BY "id" ASC NULLS FIRST
+              -- Text(Some("50!%_off%")), Text(Some("A%")), Text(Some("^t"))
+            SELECT `id`, `title`, `isComplete`, `due_at`, `tag`, `code` FROM `Todo` WHERE (`title` LIKE ? ESCAPE '!' OR (NOT (LOWER(`title`) LIKE LOWER(?) ESCAPE '!') OR `title` IS NULL) OR `title` REGEXP ?) ORDER BY `id` ASC
+              -- Text(Some("50!%_off%")), Text(Some("A%")), Text(Some("(?i)^t"))
+            SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" WHERE ("title" REGEXP ? OR (NOT ("title" REGEXP ?) OR "title" IS NULL) OR "title" REGEXP ?) ORDER BY "id" ASC
+              -- Text(Some("(?s)^50%.off.*$")), Text(Some("(?i)(?s)^A.*$")), Text(Some("(?i)^t"))"#]],
+    );
+    check_select(
+        json!({"where": {"tag": null, "due": {"exists": true}, "code": {"inq": []}, "title": {"nin": []}}}),
+        expect![[r#"
+            SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" WHERE ("tag" IS NULL AND "due_at" IS NOT NULL AND 1=0 AND 1=1) ORDER BY "id" ASC NULLS FIRST
+              -- 
+            SELECT `id`, `title`, `isComplete`, `due_at`, `tag`, `code` FROM `Todo` WHERE (`tag` IS NULL AND `due_at` IS NOT NULL AND 1=0 AND 1=1) ORDER BY `id` ASC
+              -- 
+            SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" WHERE ("tag" IS NULL AND "due_at" IS NOT NULL AND 1=0 AND 1=1) ORDER BY "id" ASC
+              -- "#]],
+    );
+}
+
+#[test]
+fn order_fields_and_pages() {
+    check_select(
+        json!({"fields": ["title", "due"], "order": ["title DESC", "due"], "limit": 10, "skip": 20}),
+        expect![[r#"
+            SELECT "title", "due_at" FROM "Todo" ORDER BY "title" COLLATE "C" DESC NULLS LAST, "due_at" ASC NULLS FIRST, "id" ASC NULLS FIRST LIMIT $1 OFFSET $2
+              -- Int(Some(10)), Int(Some(20))
+            SELECT `title`, `due_at` FROM `Todo` ORDER BY `title` DESC, `due_at` ASC, `id` ASC LIMIT ? OFFSET ?
+              -- Int(Some(10)), Int(Some(20))
+            SELECT "title", "due_at" FROM "Todo" ORDER BY "title" DESC, "due_at" ASC, "id" ASC LIMIT ? OFFSET ?
+              -- Int(Some(10)), Int(Some(20))"#]],
+    );
+    check_select(
+        json!({"skip": 5}),
+        expect![[r#"
+        SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" ORDER BY "id" ASC NULLS FIRST OFFSET $1
+          -- Int(Some(5))
+        SELECT `id`, `title`, `isComplete`, `due_at`, `tag`, `code` FROM `Todo` ORDER BY `id` ASC LIMIT 18446744073709551615 OFFSET ?
+          -- Int(Some(5))
+        SELECT "id", "title", "isComplete", "due_at", "tag", "code" FROM "Todo" ORDER BY "id" ASC LIMIT -1 OFFSET ?
+          -- Int(Some(5))"#]],
+    );
+}
+
+#[test]
+fn writes() {
+    let m = model();
+    let mut record = Record::new();
+    record.insert("title".into(), Value::from("milk"));
+    record.insert("tag".into(), Value::Json(json!({"a": 1})));
+    let by_title = Where::cond("title", portico_domain::Op::Eq(Value::from("milk")))
+        .check(&m, &CheckOptions::new(Capabilities::all_operators()))
+        .unwrap();
+    let out: Vec<String> = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite]
+        .into_iter()
+        .flat_map(|d| {
+            [
+                render(insert(d, &m, &record, true)),
+                render(update(d, &m, &record, &by_title)),
+                render(replace(d, &m, &Value::Int(7), &record)),
+                render(delete(d, &m, &Checked::all())),
+                render(count(d, &m, &by_title)),
+            ]
+        })
+        .collect();
+    expect![[r#"
+        INSERT INTO "Todo" ("title", "isComplete", "due_at", "tag", "code") VALUES ($1, $2, $3, $4, $5) RETURNING "id"
+          -- Text(Some("milk")), Bool(None), DateTime(None), Json(Some(Object {"a": Number(1)})), Text(None)
+        UPDATE "Todo" SET "title" = $1, "tag" = $2 WHERE "title" = $3
+          -- Text(Some("milk")), Json(Some(Object {"a": Number(1)})), Text(Some("milk"))
+        UPDATE "Todo" SET "title" = $1, "isComplete" = $2, "due_at" = $3, "tag" = $4, "code" = $5 WHERE "id" = $6
+          -- Text(Some("milk")), Bool(None), DateTime(None), Json(Some(Object {"a": Number(1)})), Text(None), Int(Some(7))
+        DELETE FROM "Todo"
+          -- 
+        SELECT COUNT(*) FROM "Todo" WHERE "title" = $1
+          -- Text(Some("milk"))
+        INSERT INTO `Todo` (`title`, `isComplete`, `due_at`, `tag`, `code`) VALUES (?, ?, ?, ?, ?)
+          -- Text(Some("milk")), Bool(None), DateTime(None), Json(Some(Object {"a": Number(1)})), Text(None)
+        UPDATE `Todo` SET `title` = ?, `tag` = ? WHERE `title` = ?
+          -- Text(Some("milk")), Json(Some(Object {"a": Number(1)})), Text(Some("milk"))
+        UPDATE `Todo` SET `title` = ?, `isComplete` = ?, `due_at` = ?, `tag` = ?, `code` = ? WHERE `id` = ?
+          -- Text(Some("milk")), Bool(None), DateTime(None), Json(Some(Object {"a": Number(1)})), Text(None), Int(Some(7))
+        DELETE FROM `Todo`
+          -- 
+        SELECT COUNT(*) FROM `Todo` WHERE `title` = ?
+          -- Text(Some("milk"))
+        INSERT INTO "Todo" ("title", "isComplete", "due_at", "tag", "code") VALUES (?, ?, ?, ?, ?) RETURNING "id"
+          -- Text(Some("milk")), Bool(None), DateTime(None), Json(Some(Object {"a": Number(1)})), Text(None)
+        UPDATE "Todo" SET "title" = ?, "tag" = ? WHERE "title" = ?
+          -- Text(Some("milk")), Json(Some(Object {"a": Number(1)})), Text(Some("milk"))
+        UPDATE "Todo" SET "title" = ?, "isComplete" = ?, "due_at" = ?, "tag" = ?, "code" = ? WHERE "id" = ?
+          -- Text(Some("milk")), Bool(None), DateTime(None), Json(Some(Object {"a": Number(1)})), Text(None), Int(Some(7))
+        DELETE FROM "Todo"
+          -- 
+        SELECT COUNT(*) FROM "Todo" WHERE "title" = ?
+          -- Text(Some("milk"))"#]].assert_eq(&out.join("\n"));
+}

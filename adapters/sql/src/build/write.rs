@@ -1,0 +1,96 @@
+//! Writes: `INSERT`, `UPDATE` (a patch, or a whole replacement by id) and `DELETE`.
+
+use portico_domain::{Checked, ModelDef, PropertyDef, Record, Value, Where};
+
+use super::{Builder, Statement};
+use crate::args::Arg;
+use crate::dialect::Dialect;
+
+/// `DELETE FROM … WHERE …`.
+pub(crate) fn delete(dialect: Dialect, model: &ModelDef, condition: &Checked<Where>) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("DELETE FROM {}", b.table()));
+    b.where_clause(condition);
+    b.finish()
+}
+
+/// `UPDATE … SET … WHERE …` for the patch's properties (null clears).
+pub(crate) fn update(
+    dialect: Dialect,
+    model: &ModelDef,
+    patch: &Record,
+    condition: &Checked<Where>,
+) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("UPDATE {} SET ", b.table()));
+    let mut first = true;
+    for p in model
+        .properties
+        .iter()
+        .filter(|p| patch.contains_key(&p.name))
+    {
+        if !first {
+            b.push(", ");
+        }
+        first = false;
+        b.push(&format!("{} = ", b.column(p)));
+        b.bind(Arg::of(&patch[&p.name], &p.ty));
+    }
+    b.where_clause(condition);
+    b.finish()
+}
+
+/// `UPDATE … SET <every non-id column> … WHERE id = …`: a replacement keeps the row and its id.
+pub(crate) fn replace(
+    dialect: Dialect,
+    model: &ModelDef,
+    id: &Value,
+    record: &Record,
+) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    b.push(&format!("UPDATE {} SET ", b.table()));
+    for (i, p) in model.properties.iter().filter(|p| !p.id).enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.push(&format!("{} = ", b.column(p)));
+        b.bind(Arg::of(record.get(&p.name).unwrap_or(&Value::Null), &p.ty));
+    }
+    let id_prop = model.id_property();
+    b.push(&format!(" WHERE {} = ", b.column(id_prop)));
+    b.bind(Arg::of(id, &id_prop.ty));
+    b.finish()
+}
+
+/// `INSERT INTO … (…) VALUES (…)`, leaving out a store-generated id, which PostgreSQL and
+/// SQLite return with `RETURNING` (MySQL reports it as the last insert id).
+pub(crate) fn insert(
+    dialect: Dialect,
+    model: &ModelDef,
+    record: &Record,
+    generated_id: bool,
+) -> Statement {
+    let mut b = Builder::new(dialect, model);
+    let properties: Vec<&PropertyDef> = model
+        .properties
+        .iter()
+        .filter(|p| !(generated_id && p.id))
+        .collect();
+    b.push("INSERT INTO ");
+    b.push_table();
+    b.push(" (");
+    b.push_columns(properties.iter().copied());
+    b.push(") VALUES (");
+    for (i, p) in properties.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(Arg::of(record.get(&p.name).unwrap_or(&Value::Null), &p.ty));
+    }
+    b.push(")");
+    if generated_id && dialect != Dialect::MySql {
+        b.push(" RETURNING ");
+        b.push_column(model.id_property());
+    }
+    b.finish()
+}
