@@ -117,6 +117,7 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         let mut capabilities = Capabilities::all_operators();
+        capabilities.free_form_properties = true;
         capabilities.transactions = true;
         capabilities.object_ids = true;
         MemoryStore {

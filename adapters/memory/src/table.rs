@@ -13,7 +13,7 @@ use std::sync::Arc;
 use portico_domain::error::Message;
 use portico_domain::filter::eval::{self, Compiled};
 use portico_domain::{
-    Checked, Direction, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Op, Record, Result,
+    Checked, Direction, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Record, Result,
     Value, Where,
 };
 
@@ -83,19 +83,12 @@ fn id_of<'r>(model: &ModelDef, record: &'r Record) -> Result<&'r Value> {
 }
 
 /// True for `id = x`, which the id index answers directly.
-fn is_id_lookup(model: &ModelDef, condition: &Where) -> bool {
-    matches!(condition, Where::Cond(c) if c.property == model.id_property().name && matches!(c.op, Op::Eq(_)))
-}
-
 /// Ids of the rows matching the clause, using the id index for `id = x`.
 fn matching(model: &ModelDef, table: &Table, condition: &Checked<Where>) -> Vec<Key> {
     if condition.matches_all() {
         return table.rows.keys().cloned().collect();
     }
-    if let Where::Cond(c) = &**condition
-        && c.property == model.id_property().name
-        && let Op::Eq(id) = &c.op
-    {
+    if let Some(id) = condition.id_lookup(model) {
         return Key::of(id)
             .ok()
             .filter(|k| table.rows.contains_key(k))
@@ -196,7 +189,7 @@ pub(crate) fn find(
         .limit
         .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let by_id_only = matches!(filter.order.as_slice(), [o] if o.direction == Direction::Asc && o.property == model.id_property().name);
-    let rows: Vec<&Record> = if by_id_only && !is_id_lookup(model, &condition) {
+    let rows: Vec<&Record> = if by_id_only && condition.id_lookup(model).is_none() {
         // Rows are kept in id order: scan lazily, stop after the page.
         let compiled = (!condition.matches_all()).then(|| Compiled::new(&condition));
         table

@@ -23,14 +23,13 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    /// Everything the filter DSL defines (what the memory adapter offers, minus transactions).
+    /// Every operator the filter DSL defines (`ilike`/`nilike`, `regexp`) and nothing else: a
+    /// store turns on what else it offers (transactions, free-form models, ObjectIds) itself.
     pub fn all_operators() -> Self {
         Capabilities {
             ilike: true,
             regexp: true,
-            transactions: false,
-            free_form_properties: true,
-            object_ids: false,
+            ..Capabilities::minimal()
         }
     }
 

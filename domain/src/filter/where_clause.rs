@@ -16,6 +16,19 @@ pub enum Where {
 }
 
 impl Where {
+    /// The id this clause looks up, when it is exactly `id = value` on `model`'s id property
+    /// (with a non-null value): what a store may serve from its primary key, as one row.
+    pub fn id_lookup(&self, model: &crate::ModelDef) -> Option<&Value> {
+        match self {
+            Where::Cond(Condition {
+                property,
+                op: Op::Eq(value),
+                ..
+            }) if !value.is_null() && *property == model.id_property().name => Some(value),
+            _ => None,
+        }
+    }
+
     /// One condition.
     pub fn cond(property: impl Into<String>, op: Op) -> Where {
         Where::Cond(Condition {

@@ -76,19 +76,25 @@ pub(crate) fn operator_schemas(
     ops
 }
 
-/// `Todo.WhereFilter` and the levels its `and`/`or` lists nest into: each level holds each
-/// visible property's condition (`Todo.WhereCondition.<property>`, its value or its
-/// operators) and, above the deepest level the check allows, `and`/`or` lists of the next
-/// level — so the document allows exactly the nesting the server accepts.
-pub(crate) fn where_schemas(model: &ModelDef, options: &CheckOptions) -> Vec<(String, Json)> {
+/// `Todo.WhereFilter`: each visible property with its value or its operators, and
+/// `and`/`or` lists of where filters.
+pub(crate) fn where_schema(model: &ModelDef, options: &CheckOptions) -> (String, Json) {
     let max_list_len = options.limits.max_list_len;
-    let max_depth = options.limits.max_depth;
-    let level_name = |level: usize| match level {
-        0 => format!("{}.WhereFilter", model.name),
-        level => format!("{}.WhereFilter.Level{level}", model.name),
-    };
-    let mut schemas = Vec::new();
-    let mut conditions = Map::new();
+    let title = format!("{}.WhereFilter", model.name);
+    let mut properties = Map::new();
+    let nested = json!({
+        "type": "array",
+        "items": schema_ref(&title),
+        "minItems": 1,
+        // The depth limit is told, not published: OpenAPI 3.0 has no keyword for it, and
+        // unrolling the schema once per level makes it too large for clients and testers.
+        "description": format!(
+            "at most {max_list_len} clauses; and/or lists nest at most {} deep",
+            options.limits.max_depth
+        ),
+    });
+    properties.insert("and".into(), nested.clone());
+    properties.insert("or".into(), nested);
     for property in model.properties.iter().filter(|p| !p.hidden) {
         let operators = json!({
             "type": "object",
@@ -105,46 +111,19 @@ pub(crate) fn where_schemas(model: &ModelDef, options: &CheckOptions) -> Vec<(St
         } else {
             json!({"nullable": true, "enum": [null]})
         };
-        let name = format!("{}.WhereCondition.{}", model.name, property.name);
-        conditions.insert(property.name.clone(), schema_ref(&name));
-        schemas.push((name, json!({"oneOf": [shorthand, operators]})));
+        properties.insert(
+            property.name.clone(),
+            json!({"oneOf": [shorthand, operators]}),
+        );
     }
-    for level in 0..=max_depth {
-        let mut properties = conditions.clone();
-        let mut schema = Map::new();
-        schema.insert("title".into(), json!(level_name(level)));
-        schema.insert("type".into(), json!("object"));
-        if level < max_depth {
-            let nested = json!({
-                "type": "array",
-                "items": schema_ref(&level_name(level + 1)),
-                "minItems": 1,
-                "description": format!("at most {max_list_len} clauses"),
-            });
-            properties.insert("and".into(), nested.clone());
-            properties.insert("or".into(), nested);
-        } else if !model.settings.strict {
-            // Free-form models allow other keys, but not one more level of lists.
-            schema.insert(
-                "not".into(),
-                json!({"anyOf": [{"required": ["and"]}, {"required": ["or"]}]}),
-            );
-        }
-        schema.insert("properties".into(), Json::Object(properties));
-        schema.insert("additionalProperties".into(), json!(!model.settings.strict));
-        if level == 0 {
-            schema.insert(
-                "description".into(),
-                json!(format!("and/or lists nest at most {max_depth} deep")),
-            );
-            schema.insert(
-                "x-typescript-type".into(),
-                json!(format!("@loopback/repository#Where<{}>", model.name)),
-            );
-        }
-        schemas.push((level_name(level), Json::Object(schema)));
-    }
-    schemas
+    let schema = json!({
+        "title": title,
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": !model.settings.strict,
+        "x-typescript-type": format!("@loopback/repository#Where<{}>", model.name),
+    });
+    (title, schema)
 }
 
 /// `Todo.Filter` (with `where`) or `Todo.FilterExcludingWhere` (find by id).

@@ -94,9 +94,7 @@ fn add_read_schemas(schemas: &mut Map<String, Json>, model: &ModelDef, options: 
         add(schema::with_relations_schema(model));
         add(filter::filter_schema(model, true, options));
         add(filter::filter_schema(model, false, options));
-        for schema in filter::where_schemas(model, options) {
-            add(schema);
-        }
+        add(filter::where_schema(model, options));
         pending.extend(model.relations.iter().map(|r| r.target()));
     }
 }

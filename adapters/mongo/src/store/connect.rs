@@ -54,6 +54,7 @@ impl MongoStore {
     /// A store over a database handle you already have (its client's options apply).
     pub fn from_database(db: Database) -> MongoStore {
         let mut capabilities = Capabilities::all_operators();
+        capabilities.free_form_properties = true;
         capabilities.object_ids = true;
         capabilities.transactions = true;
         MongoStore {

@@ -3,7 +3,7 @@
 
 use bson::{Document, RawDocument};
 use mongodb::ClientSession;
-use portico_domain::{Checked, Fields, Filter, ModelDef, Op, Record, Result, Where};
+use portico_domain::{Checked, Fields, Filter, ModelDef, Record, Result, Where};
 
 use super::MongoStore;
 use crate::codec::from_document;
@@ -22,7 +22,7 @@ pub(super) async fn find(
     let query = translate::filter_document(model, &clause);
     let collection = store.collection(model);
     let mut find = collection.find(query);
-    if !is_id_lookup(model, &clause) {
+    if clause.id_lookup(model).is_none() {
         find = find.sort(translate::sort_document(model, &filter.order));
     }
     if let Some(projection) = translate::projection(model, filter.fields.as_ref()) {
@@ -72,11 +72,6 @@ pub(super) async fn count(
 }
 
 /// True when the clause is `id = value`: at most one document matches, in any order.
-fn is_id_lookup(model: &ModelDef, clause: &Where) -> bool {
-    matches!(clause, Where::Cond(c) if matches!(c.op, Op::Eq(_))
-        && model.get(&c.property).is_some_and(|p| p.id))
-}
-
 /// Runs `find` (in the transaction's session, if any) and hands each document to `each`.
 pub(super) async fn each_found(
     model: &ModelDef,

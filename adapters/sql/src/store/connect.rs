@@ -76,7 +76,6 @@ impl SqlStore {
             capabilities: Capabilities::all_operators(),
             tx: None,
         };
-        store.capabilities.free_form_properties = false;
         store.capabilities.transactions = true;
         if dialect == Dialect::MySql {
             store.flavor = Some(store.detect_mysql_flavor().await?);

@@ -13,9 +13,10 @@ use crate::{build, error};
 /// reads stop at the first row instead of draining the result.
 fn at_most_one(model: &ModelDef, filter: &Filter) -> bool {
     filter.limit == Some(1)
-        || matches!(&filter.where_, Some(Where::Cond(c))
-            if c.property == model.id_property().name
-                && matches!(&c.op, portico_domain::Op::Eq(v) if !v.is_null()))
+        || filter
+            .where_
+            .as_ref()
+            .is_some_and(|w| w.id_lookup(model).is_some())
 }
 
 /// Runs the select for `filter` and decodes each row with `$decode` as it arrives, so no row

@@ -186,13 +186,14 @@ pub fn openapi_documents_relations_and_include(ctx: &mut Ctx) -> Outcome {
         || "belongs-to is read-only".into(),
     )?;
     let schemas = &spec["components"]["schemas"];
-    let include = &schemas["Folder.Filter"]["properties"]["include"];
+    // Every filter key may be null (read as absent): the schema is the first alternative.
+    let include = &schemas["Folder.Filter"]["properties"]["include"]["oneOf"][0];
     ensure(
         include["items"]["anyOf"][0]["enum"] == json!(["notes", "cover"]),
         || format!("the include enum: {include}"),
     )?;
     ensure(
-        schemas["Note.Filter"]["properties"]["include"]["items"]["anyOf"][0]["enum"]
+        schemas["Note.Filter"]["properties"]["include"]["oneOf"][0]["items"]["anyOf"][0]["enum"]
             == json!(["folder"]),
         || "the notes' include enum".into(),
     )?;
