@@ -11,6 +11,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
+# shellcheck source=apps/todo/scripts/start-app.sh
+source "$(dirname "$0")/start-app.sh"
 budget="${EXPLORER_BUDGET_MS:-20000}"
 work="$(mktemp -d)"
 app_pid=""
@@ -43,19 +45,7 @@ cd "$root"
 cargo build --quiet -p portico-todo --bin portico-todo
 binary="$root/target/debug/portico-todo"
 
-# PORT=0: the app picks a free port and logs its URL (JSON logs are easy to read back).
-DATABASE_URL=memory: HOST=127.0.0.1 PORT=0 LOG_FORMAT=json RUST_LOG=info \
-    "$binary" 2>"$work/app.log" &
-app_pid=$!
-
-url=""
-for _ in $(seq 1 100); do
-    url="$(grep -o '"url":"http://[^"]*"' "$work/app.log" 2>/dev/null | head -n 1 | cut -d'"' -f4 || true)"
-    [ -n "$url" ] && break
-    kill -0 "$app_pid" 2>/dev/null || fail "the app exited before listening"
-    sleep 0.1
-done
-[ -n "$url" ] || fail "the app did not log its URL"
+start_todo_app "$binary" memory: "$work/app.log"
 echo "explorer-check: app at $url (pid $app_pid)"
 
 status="$(curl -s -o /dev/null -w '%{http_code}' "$url/explorer")"

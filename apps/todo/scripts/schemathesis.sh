@@ -17,7 +17,9 @@ set -euo pipefail
 
 version="4.32.5"
 seed=1
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+# shellcheck source=apps/todo/scripts/start-app.sh
+source "$(dirname "$0")/start-app.sh"
 venv="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/portico/schemathesis-$version}"
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 backends="${SCHEMATHESIS_BACKENDS:-memory: sqlite::memory:}"
@@ -62,18 +64,7 @@ binary="$target_dir/debug/portico-todo"
 
 failed=()
 for database_url in $backends; do
-    # PORT=0: the app picks a free port and logs its URL (JSON logs are easy to read back).
-    DATABASE_URL="$database_url" HOST=127.0.0.1 PORT=0 LOG_FORMAT=json RUST_LOG=info \
-        "$binary" 2>"$work/app.log" &
-    app_pid=$!
-    url=""
-    for _ in $(seq 1 100); do
-        url="$(grep -o '"url":"http://[^"]*"' "$work/app.log" 2>/dev/null | head -n 1 | cut -d'"' -f4 || true)"
-        [ -n "$url" ] && break
-        kill -0 "$app_pid" 2>/dev/null || fail "the app exited before listening on $database_url"
-        sleep 0.1
-    done
-    [ -n "$url" ] || fail "the app did not log its URL on $database_url"
+    start_todo_app "$binary" "$database_url" "$work/app.log"
     echo "schemathesis: $database_url at $url (pid $app_pid)"
     # Run from the scratch directory: Schemathesis keeps its example database in the cwd.
     if (cd "$work" && timeout "$run_timeout" "$venv/bin/schemathesis" run "$url/openapi.json" \
