@@ -2,7 +2,9 @@
 //! ([`RecordRepository`], for generic transports such as the HTTP adapter).
 
 use async_trait::async_trait;
-use portico_domain::{CheckOptions, Entity, Filter, ModelDef, Patch, Record, Result, Value, Where};
+use portico_domain::{
+    CheckOptions, Checked, Entity, Filter, ModelDef, Patch, Record, Result, Value, Where,
+};
 
 /// LoopBack's `EntityCrudRepository` for entity `E`, object-safe so apps can hold
 /// `Arc<dyn EntityRepository<Todo>>` and tests can swap the backend or a mock in.
@@ -170,6 +172,35 @@ pub trait RecordRepository: Send + Sync {
     /// # Errors
     /// As [`EntityRepository::count`].
     async fn count(&self, condition: Option<Where>) -> Result<u64>;
+
+    /// [`find`](Self::find) of a filter the caller already checked against
+    /// [`model`](Self::model) with [`check_options`](Self::check_options) (a transport that
+    /// reports every problem itself holds one): it is not checked again.
+    ///
+    /// # Errors
+    /// As [`EntityRepository::find`]; a filter checked against another model or other options
+    /// is the caller's bug, which the store MAY refuse with `Backend`.
+    async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>>;
+
+    /// [`find_by_id`](Self::find_by_id) of a checked filter (see
+    /// [`find_checked`](Self::find_checked)).
+    ///
+    /// # Errors
+    /// As [`EntityRepository::find_by_id`].
+    async fn find_by_id_checked(&self, id: Value, filter: Checked<Filter>) -> Result<Record>;
+
+    /// [`count`](Self::count) of a checked clause (see [`find_checked`](Self::find_checked)).
+    ///
+    /// # Errors
+    /// As [`EntityRepository::count`].
+    async fn count_checked(&self, condition: Checked<Where>) -> Result<u64>;
+
+    /// [`update_all`](Self::update_all) of a checked clause (see
+    /// [`find_checked`](Self::find_checked)).
+    ///
+    /// # Errors
+    /// As [`EntityRepository::update_all`].
+    async fn update_all_checked(&self, patch: Record, condition: Checked<Where>) -> Result<u64>;
 
     /// As [`EntityRepository::exists`].
     ///

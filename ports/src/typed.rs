@@ -106,7 +106,7 @@ impl<E: Entity> EntityRepository<E> for Repository<E> {
                 return Ok(found);
             }
             // Nested inclusions arrive as navigational properties of records.
-            let records = self.records.find_checked(checked).await?;
+            let records = self.records.find_including(checked).await?;
             return self.entities(records, projected);
         }
         let mut found = Vec::new();

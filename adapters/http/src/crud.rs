@@ -7,7 +7,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::{StatusCode, header};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response};
 use portico_domain::{
-    CheckOptions, Error, Filter, ModelDef, PropertyType, Record, Value, Where, WriteMode,
+    CheckOptions, Checked, Error, Filter, ModelDef, PropertyType, Record, Value, Where, WriteMode,
 };
 use portico_ports::RecordRepository;
 use serde_json::{Value as Json, json};
@@ -252,27 +252,27 @@ impl Handlers {
             }
             Operation::Find => {
                 let filter = self.list_filter(&query)?;
-                let found = repo.find(filter).await?;
+                let found = repo.find_checked(filter).await?;
                 let model = self.model();
                 let items: Vec<Json> = found.iter().map(|r| model.to_public_json(r)).collect();
                 Ok(json_response(&Json::Array(items)))
             }
             Operation::Count => {
                 let condition = self.where_param(&query)?;
-                let count = repo.count(condition).await?;
+                let count = repo.count_checked(condition).await?;
                 Ok(json_response(&json!({ "count": count })))
             }
             Operation::UpdateAll => {
                 let condition = self.where_param(&query)?;
                 let json = body::read_json(&mut req, self.body_limit).await?;
                 let patch = self.record(&json, WriteMode::Patch)?;
-                let count = repo.update_all(patch, condition).await?;
+                let count = repo.update_all_checked(patch, condition).await?;
                 Ok(json_response(&json!({ "count": count })))
             }
             Operation::FindById => {
                 let id = self.path_id(&req)?;
                 let filter = self.by_id_filter(&query)?;
-                let found = repo.find_by_id(id, filter).await?;
+                let found = repo.find_by_id_checked(id, filter).await?;
                 let mut response = json_response(&self.model().to_public_json(&found));
                 if let Some(tag) = etag::of(self.model(), &found) {
                     response.headers_mut().insert(header::ETAG, tag);
@@ -323,7 +323,7 @@ impl Handlers {
     }
 
     /// The `filter` parameter of a list request, with the page size applied.
-    fn list_filter(&self, query: &str) -> Result<Filter, ApiError> {
+    fn list_filter(&self, query: &str) -> Result<Checked<Filter>, ApiError> {
         params::list_filter(
             query,
             self.model(),
@@ -333,21 +333,99 @@ impl Handlers {
     }
 
     /// The `filter` parameter of a find-by-id request, which takes no `where`.
-    fn by_id_filter(&self, query: &str) -> Result<Option<Filter>, ApiError> {
-        let Some(filter) = self.filter_param(query)? else {
-            return Ok(None);
+    fn by_id_filter(&self, query: &str) -> Result<Checked<Filter>, ApiError> {
+        let filter = match self.filter_param(query)? {
+            Some(filter) => filter,
+            None => Filter::default().check(self.model(), self.resource.check_options())?,
         };
-        let filter = filter
+        Ok(filter
             .for_one_record("find by id")
-            .map_err(|e| Error::InvalidFilter(e.prefixed("filter")))?;
-        Ok(Some(filter))
+            .map_err(|e| Error::InvalidFilter(e.prefixed("filter")))?)
     }
 
-    fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
+    fn filter_param(&self, query: &str) -> Result<Option<Checked<Filter>>, ApiError> {
         params::filter(query, self.model(), self.resource.check_options())
     }
 
-    fn where_param(&self, query: &str) -> Result<Option<Where>, ApiError> {
-        params::where_(query, self.model(), self.resource.check_options())
+    /// The `where` parameter; everything when absent.
+    fn where_param(&self, query: &str) -> Result<Checked<Where>, ApiError> {
+        Ok(
+            params::where_(query, self.model(), self.resource.check_options())?
+                .unwrap_or_else(Checked::all),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use poem::{Endpoint as _, Request};
+    use portico_domain::{CheckOptions, Entity, Record};
+    use portico_ports::MockRecordRepository;
+
+    use crate::{CrudResource, RestApi};
+
+    #[derive(Entity, Clone, Debug)]
+    #[allow(dead_code)] // only the metadata is used
+    struct Note {
+        #[portico(id, generated)]
+        id: Option<i64>,
+        text: String,
+    }
+
+    /// The JSON of a query string, percent-encoded as a client sends it.
+    fn encoded(uri: &str) -> String {
+        uri.replace('{', "%7B")
+            .replace('}', "%7D")
+            .replace('"', "%22")
+            .replace('[', "%5B")
+            .replace(']', "%5D")
+    }
+
+    /// The routes check `filter` and `where` once, and hand the checked value on: the
+    /// unchecked repository methods, which would check again, are never called.
+    #[tokio::test(flavor = "current_thread")]
+    async fn routes_hand_the_checked_filter_to_the_repository() {
+        let mut repo = MockRecordRepository::new();
+        repo.expect_model().return_const(Note::definition().clone());
+        repo.expect_check_options()
+            .return_const(CheckOptions::new(portico_domain::Capabilities::minimal()));
+        repo.expect_find_checked()
+            .withf(|f| f.limit == Some(2) && f.where_.is_some())
+            .times(1)
+            .returning(|_| Ok(Vec::new()));
+        repo.expect_count_checked().times(1).returning(|_| Ok(0));
+        repo.expect_find_by_id_checked()
+            .withf(|_, f| f.fields.is_some())
+            .times(1)
+            .returning(|_, _| {
+                let mut record = Record::new();
+                record.insert("id".into(), 1.into());
+                record.insert("text".into(), "a".into());
+                Ok(record)
+            });
+        repo.expect_find().never();
+        repo.expect_count().never();
+        repo.expect_find_by_id().never();
+        let endpoint = RestApi::new("notes", "1")
+            .resource(CrudResource::new("/notes", Arc::new(repo)))
+            .into_endpoint()
+            .expect("an API");
+        for uri in [
+            r#"/notes?filter={"where":{"text":"a"},"limit":2}"#,
+            r#"/notes/count?where={"text":"a"}"#,
+            r#"/notes/1?filter={"fields":["text"]}"#,
+        ] {
+            let response = endpoint
+                .call(
+                    Request::builder()
+                        .uri(encoded(uri).parse().expect("a URI"))
+                        .finish(),
+                )
+                .await
+                .expect("a response");
+            assert_eq!(response.status().as_u16(), 200, "{uri}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The `filter` and `where` query parameters, read the same way by every route: both of
 //! LoopBack's encodings, checked against the model with the repository's options, every problem
-//! reported at once.
+//! reported at once. The checked value is what the CRUD routes hand to the repository, so a
+//! filter is checked once per request.
 
 use portico_domain::{CheckOptions, Checked, Filter, ModelDef, Where};
 
@@ -11,8 +12,8 @@ pub(crate) fn filter(
     query: &str,
     model: &ModelDef,
     options: &CheckOptions,
-) -> Result<Option<Filter>, ApiError> {
-    Ok(Filter::from_query_checked(query, "filter", model, options)?.map(Checked::into_inner))
+) -> Result<Option<Checked<Filter>>, ApiError> {
+    Ok(Filter::from_query_checked(query, "filter", model, options)?)
 }
 
 /// The `where` parameter, if given.
@@ -20,8 +21,8 @@ pub(crate) fn where_(
     query: &str,
     model: &ModelDef,
     options: &CheckOptions,
-) -> Result<Option<Where>, ApiError> {
-    Ok(Where::from_query_checked(query, "where", model, options)?.map(Checked::into_inner))
+) -> Result<Option<Checked<Where>>, ApiError> {
+    Ok(Where::from_query_checked(query, "where", model, options)?)
 }
 
 /// The `filter` of a list request with the page size applied: the limit is `max_page_size`
@@ -31,8 +32,10 @@ pub(crate) fn list_filter(
     model: &ModelDef,
     options: &CheckOptions,
     max_page_size: u64,
-) -> Result<Filter, ApiError> {
-    let mut filter = filter(query, model, options)?.unwrap_or_default();
-    filter.limit = Some(filter.limit.map_or(max_page_size, |l| l.min(max_page_size)));
-    Ok(filter)
+) -> Result<Checked<Filter>, ApiError> {
+    let filter = match filter(query, model, options)? {
+        Some(filter) => filter,
+        None => Filter::default().check(model, options)?,
+    };
+    Ok(filter.capped(max_page_size))
 }

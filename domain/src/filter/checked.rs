@@ -49,6 +49,23 @@ impl Checked<Filter> {
         self
     }
 
+    /// This filter with its `limit` capped at `max` (set to `max` when it has none): a
+    /// transport's page size. Still checked: a limit of at least 1 stays valid.
+    pub fn capped(mut self, max: u64) -> Self {
+        let max = max.max(1);
+        self.0.limit = Some(self.0.limit.map_or(max, |l| l.min(max)));
+        self
+    }
+
+    /// [`Filter::for_one_record`](super::Filter::for_one_record) of a checked filter: without
+    /// `where`, paging dropped.
+    ///
+    /// # Errors
+    /// One `invalid` problem at `/where` when the filter has a where clause.
+    pub fn for_one_record(self, reader: &str) -> Result<Self, super::FilterErrors> {
+        self.0.for_one_record(reader).map(Checked)
+    }
+
     /// The inclusions, each with its relation name and its checked scope (the empty filter,
     /// checked, when none was given).
     pub fn inclusions(&self) -> impl Iterator<Item = (&str, Checked<Filter>)> + '_ {

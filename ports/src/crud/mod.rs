@@ -287,7 +287,7 @@ impl CrudRepository {
 
     /// Finds records and resolves the filter's inclusions on them. The keys inclusion relates
     /// by are selected even when `fields` leaves them out.
-    pub(crate) async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
+    pub(crate) async fn find_including(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
         if filter.include.is_empty() {
             return self.store.find(&self.model, &filter).await;
         }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use portico_domain::{
-    CheckOptions, Error, Filter, ModelDef, Record, Result, Value, Where, WriteMode,
+    CheckOptions, Checked, Error, Filter, ModelDef, Record, Result, Value, Where, WriteMode,
 };
 
 use super::{CrudRepository, apply_defaults, normalize};
@@ -55,7 +55,7 @@ impl RecordRepository for CrudRepository {
 
     async fn find(&self, filter: Filter) -> Result<Vec<Record>> {
         let checked = filter.check(&self.model, &self.options)?;
-        self.find_checked(checked).await
+        self.find_including(checked).await
     }
 
     async fn find_one(&self, filter: Filter) -> Result<Option<Record>> {
@@ -63,17 +63,40 @@ impl RecordRepository for CrudRepository {
     }
 
     async fn find_by_id(&self, id: Value, filter: Option<Filter>) -> Result<Record> {
-        let (id, checked) = self.by_id_filter(id, filter)?;
-        self.find_checked(checked)
+        // The id's problem first, as a caller fixing one thing at a time reads them.
+        let id = self.coerce_id(id)?;
+        let checked = filter
+            .unwrap_or_default()
+            .for_one_record("find by id")
+            .map_err(Error::InvalidFilter)?
+            .check(&self.model, &self.options)?;
+        self.find_by_id_checked(id, checked).await
+    }
+
+    async fn count(&self, condition: Option<Where>) -> Result<u64> {
+        let checked = self.check_where(condition)?;
+        self.count_checked(checked).await
+    }
+
+    async fn find_checked(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {
+        self.find_including(filter).await
+    }
+
+    async fn find_by_id_checked(&self, id: Value, filter: Checked<Filter>) -> Result<Record> {
+        let id = self.coerce_id(id)?;
+        let filter = filter
+            .for_one_record("find by id")
+            .map_err(Error::InvalidFilter)?
+            .with_where(self.where_id(&id)?);
+        self.find_including(filter)
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| Error::not_found(&self.model.name, &id))
     }
 
-    async fn count(&self, condition: Option<Where>) -> Result<u64> {
-        let checked = self.check_where(condition)?;
-        self.store.count(&self.model, &checked).await
+    async fn count_checked(&self, condition: Checked<Where>) -> Result<u64> {
+        self.store.count(&self.model, &condition).await
     }
 
     async fn exists(&self, id: Value) -> Result<bool> {
@@ -107,7 +130,16 @@ impl RecordRepository for CrudRepository {
         Ok(())
     }
 
-    async fn update_all(&self, mut patch: Record, condition: Option<Where>) -> Result<u64> {
+    async fn update_all(&self, patch: Record, condition: Option<Where>) -> Result<u64> {
+        let checked = self.check_where(condition)?;
+        self.update_all_checked(patch, checked).await
+    }
+
+    async fn update_all_checked(
+        &self,
+        mut patch: Record,
+        condition: Checked<Where>,
+    ) -> Result<u64> {
         if let Some(version) = self.model.version_property() {
             if self.expected_version(&mut patch)?.is_some() {
                 return Err(Error::InvalidBody(format!(
@@ -117,12 +149,11 @@ impl RecordRepository for CrudRepository {
             }
             let patch = self.prepare_patch(patch, None)?;
             return self
-                .update_all_versioned(&version.name, patch, condition)
+                .update_all_versioned(&version.name, patch, condition.into_inner())
                 .await;
         }
         let patch = self.prepare_patch(patch, None)?;
-        let checked = self.check_where(condition)?;
-        self.store.update(&self.model, &patch, &checked).await
+        self.store.update(&self.model, &patch, &condition).await
     }
 
     async fn replace_by_id(&self, id: Value, mut record: Record) -> Result<()> {

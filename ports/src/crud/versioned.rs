@@ -134,9 +134,8 @@ impl CrudRepository {
         &self,
         version_name: &str,
         patch: Record,
-        condition: Option<Where>,
+        condition: Where,
     ) -> Result<u64> {
-        let condition = condition.unwrap_or_else(|| Where::And(Vec::new()));
         let id_name = self.id_name().to_owned();
         let matching = Filter::default()
             .where_(condition.clone())

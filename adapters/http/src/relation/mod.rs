@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use poem::endpoint::BoxEndpoint;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
-use portico_domain::{CheckOptions, Error, Filter, ModelDef, RelationDef, Where, WriteMode};
+use portico_domain::{
+    CheckOptions, Checked, Error, Filter, ModelDef, RelationDef, Where, WriteMode,
+};
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
 use serde_json::{Value as Json, json};
 
@@ -316,6 +318,8 @@ impl Handlers {
     }
 
     /// The `filter` of a to-many `GET`, with the page size applied as on the CRUD routes.
+    // Relation routes hand plain filters on: the relation repository adds its key
+    // condition and checks the whole (the CRUD routes hand the checked one through).
     fn list_filter(&self, query: &str) -> Result<Filter, ApiError> {
         params::list_filter(
             query,
@@ -323,6 +327,7 @@ impl Handlers {
             self.resource.check_options(),
             self.resource.max_page_size,
         )
+        .map(Checked::into_inner)
     }
 
     /// The `filter` of a to-one `GET`: no `where` (the relation finds the record), and no
@@ -343,11 +348,17 @@ impl Handlers {
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
-        params::filter(query, self.target, self.resource.check_options())
+        Ok(
+            params::filter(query, self.target, self.resource.check_options())?
+                .map(Checked::into_inner),
+        )
     }
 
     fn where_param(&self, query: &str) -> Result<Option<Where>, ApiError> {
-        params::where_(query, self.target, self.resource.check_options())
+        Ok(
+            params::where_(query, self.target, self.resource.check_options())?
+                .map(Checked::into_inner),
+        )
     }
 }
 
