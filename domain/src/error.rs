@@ -129,6 +129,14 @@ impl Error {
         }
     }
 
+    /// The [`Error::Unsupported`] of beginning a transaction on a store that is itself a
+    /// transaction's: transactions do not nest.
+    pub fn transactions_do_not_nest() -> Self {
+        Error::Unsupported(
+            "transactions do not nest: this store is already a transaction's".to_owned(),
+        )
+    }
+
     /// Builds [`Error::TransactionConflict`] from any error.
     pub fn transaction_conflict(source: impl Into<BoxError>) -> Self {
         Error::TransactionConflict(source.into())

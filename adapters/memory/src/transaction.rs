@@ -203,9 +203,7 @@ impl Store for MemoryTransaction {
     }
 
     async fn begin(&self, _: TransactionOptions) -> Result<Transaction> {
-        Err(Error::Unsupported(
-            "transactions do not nest: this store is already a transaction's".to_owned(),
-        ))
+        Err(Error::transactions_do_not_nest())
     }
 }
 

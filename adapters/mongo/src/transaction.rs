@@ -1,8 +1,6 @@
 //! Transactions: a driver session with a transaction started at the read concern the asked
 //! isolation level maps to, behind a [`Store`](portico_ports::Store) whose every operation runs in it.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use mongodb::ClientSession;
 use mongodb::options::{ReadConcern, WriteConcern};
@@ -10,7 +8,7 @@ use portico_domain::{Error, Result};
 use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
 
 use crate::{MongoStore, error};
-use portico_txn::{Finish, Tx, TxStore};
+use portico_txn::Finish;
 
 /// The read concern a transaction at `level` runs with. A MongoDB transaction reads from one
 /// snapshot and fails a write to a document changed since (`WriteConflict`): snapshot
@@ -61,9 +59,7 @@ impl MongoStore {
         options: TransactionOptions,
     ) -> Result<Transaction> {
         if self.tx.is_some() {
-            return Err(Error::Unsupported(
-                "transactions do not nest: this store is already a transaction's".to_owned(),
-            ));
+            return Err(Error::transactions_do_not_nest());
         }
         let read_concern = read_concern(options.isolation)?;
         let mut session = self
@@ -78,12 +74,14 @@ impl MongoStore {
             .write_concern(WriteConcern::majority())
             .await
             .map_err(error::map_transaction)?;
-        let tx = Tx::start(Session(session), options.timeout);
-        let mut store = self.clone();
-        store.tx = Some(tx.clone());
-        // A transaction's store begins none.
-        store.capabilities.transactions = false;
-        Ok(Transaction::new(Arc::new(TxStore::new(store, tx)), options))
+        let conn = Session(session);
+        Ok(portico_txn::open(conn, options, |tx| {
+            let mut store = self.clone();
+            store.tx = Some(tx);
+            // A transaction's store begins none.
+            store.capabilities.transactions = false;
+            store
+        }))
     }
 }
 

@@ -1,8 +1,6 @@
 //! Transactions: a connection taken from the pool for the transaction's life, begun at the
 //! asked isolation level, behind a [`Store`](portico_ports::Store) whose every statement runs on it.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use portico_domain::{Error, Result};
 use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
@@ -10,7 +8,7 @@ use portico_ports::{IsolationLevel, Transaction, TransactionOptions};
 use crate::conn::TxConn;
 use crate::store::Pool;
 use crate::{Dialect, SqlStore, error};
-use portico_txn::{Finish, Tx, TxStore};
+use portico_txn::Finish;
 
 /// The statement that begins a transaction at `level` (sqlx's `begin_with`).
 ///
@@ -64,9 +62,7 @@ impl SqlStore {
         options: TransactionOptions,
     ) -> Result<Transaction> {
         if self.tx.is_some() {
-            return Err(Error::Unsupported(
-                "transactions do not nest: this store is already a transaction's".to_owned(),
-            ));
+            return Err(Error::transactions_do_not_nest());
         }
         let statement = begin_statement(self.dialect, options.isolation);
         let conn = match &self.pool {
@@ -89,12 +85,13 @@ impl SqlStore {
                     .map_err(error::map_transaction)?,
             ),
         };
-        let tx = Tx::start(conn, options.timeout);
-        let mut store = self.clone();
-        store.tx = Some(tx.clone());
-        // A transaction's store begins none.
-        store.capabilities.transactions = false;
-        Ok(Transaction::new(Arc::new(TxStore::new(store, tx)), options))
+        Ok(portico_txn::open(conn, options, |tx| {
+            let mut store = self.clone();
+            store.tx = Some(tx);
+            // A transaction's store begins none.
+            store.capabilities.transactions = false;
+            store
+        }))
     }
 }
 

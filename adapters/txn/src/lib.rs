@@ -16,7 +16,7 @@ use portico_domain::{
     Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
 };
 use portico_ports::TransactionEnd as Ended;
-use portico_ports::{RowSink, Store, TransactionStore};
+use portico_ports::{RowSink, Store, Transaction, TransactionOptions, TransactionStore};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 use tokio::time::Instant;
 
@@ -263,6 +263,24 @@ impl<C: Finish> Tx<C> {
 pub struct TxStore<S, C> {
     store: S,
     tx: Arc<Tx<C>>,
+}
+
+/// Opens the transaction the adapter began on `conn`: starts its state machine (with the
+/// options' timeout), has `scoped` make the adapter's store that runs on it, and returns the
+/// ports' [`Transaction`] over both. The same steps for every adapter; `scoped` only sets its
+/// store to the transaction (and turns its `transactions` capability off: they do not nest).
+pub fn open<S, C>(
+    conn: C,
+    options: TransactionOptions,
+    scoped: impl FnOnce(Arc<Tx<C>>) -> S,
+) -> Transaction
+where
+    S: Store + 'static,
+    C: Finish + 'static,
+{
+    let tx = Tx::start(conn, options.timeout);
+    let store = scoped(Arc::clone(&tx));
+    Transaction::new(Arc::new(TxStore::new(store, tx)), options)
 }
 
 impl<S, C> TxStore<S, C> {
