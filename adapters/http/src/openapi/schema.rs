@@ -128,17 +128,7 @@ pub(crate) fn model_schema(model: &ModelDef, variant: Variant) -> (String, Json)
     let (title, typescript, description) = match variant {
         Variant::Response => (name.clone(), None, model.settings.description.clone()),
         Variant::New => {
-            let excluded: Vec<String> = model
-                .properties
-                .iter()
-                .filter(|p| p.id && p.generated)
-                .map(|p| format!("'{}'", p.name))
-                .collect();
-            let ts = if excluded.is_empty() {
-                name.clone()
-            } else {
-                format!("Omit<{name}, {}>", excluded.join(" | "))
-            };
+            let (excluded, ts) = without_generated_ids(model);
             let options = format!(
                 "(tsType: {ts}, schemaOptions: {{ title: 'New{name}', exclude: [ {} ] }})",
                 excluded.join(", ")
@@ -221,6 +211,23 @@ pub(crate) fn with_relations_schema(model: &ModelDef) -> (String, Json) {
     (title, Json::Object(with))
 }
 
+/// What a create body leaves out, as LoopBack's `schemaOptions` names it: the quoted names of
+/// the store-generated ids, and the TypeScript type of the body (`Omit<Todo, 'id'>`).
+fn without_generated_ids(model: &ModelDef) -> (Vec<String>, String) {
+    let excluded: Vec<String> = model
+        .properties
+        .iter()
+        .filter(|p| p.id && p.generated)
+        .map(|p| format!("'{}'", p.name))
+        .collect();
+    let ts = if excluded.is_empty() {
+        model.name.clone()
+    } else {
+        format!("Omit<{}, {}>", model.name, excluded.join(" | "))
+    };
+    (excluded, ts)
+}
+
 /// `NewTodoInTodoList`: the create body of a relation route — the target's create body, with
 /// the key the relation sets (`optional`) no longer required.
 pub(crate) fn new_in_schema(
@@ -230,17 +237,7 @@ pub(crate) fn new_in_schema(
 ) -> (String, Json) {
     let (_, mut schema) = model_schema(target, Variant::New);
     let title = format!("New{}In{}", target.name, source.name);
-    let excluded: Vec<String> = target
-        .properties
-        .iter()
-        .filter(|p| p.id && p.generated)
-        .map(|p| format!("'{}'", p.name))
-        .collect();
-    let ts = if excluded.is_empty() {
-        target.name.clone()
-    } else {
-        format!("Omit<{}, {}>", target.name, excluded.join(" | "))
-    };
+    let (excluded, ts) = without_generated_ids(target);
     let mut options = format!("title: '{title}', exclude: [ {} ]", excluded.join(", "));
     if let Some(key) = optional {
         options.push_str(&format!(", optional: [ '{key}' ]"));
