@@ -260,6 +260,15 @@ mod tests {
             (status, body["error"]["code"].as_str()),
             (414, Some("URI_TOO_LONG"))
         );
+        let big_headers = Request::builder()
+            .uri_str("/notes")
+            .header("x-padding", "a".repeat(crate::MAX_HEADERS_SIZE))
+            .finish();
+        let (status, _, body) = send(&endpoint, big_headers).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (431, Some("HEADERS_TOO_LARGE"))
+        );
         for odd in ["/notes/%20417", "/notes/+417", "/notes/4.0", "/notes/-"] {
             let (status, _, body) = send(&endpoint, Request::builder().uri_str(odd).finish()).await;
             assert_eq!(
