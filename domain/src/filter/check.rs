@@ -113,11 +113,15 @@ fn deepest_json_levels(clause: &Where, deepest: &mut Option<usize>) {
             source: Some(source),
             ..
         }) => {
-            let steps: Vec<&str> = source.split('/').collect();
+            // Steps pairwise, without collecting: this runs for every condition read from JSON.
+            let steps = source.split('/');
             let levels = steps
-                .windows(2)
-                .filter(|w| {
-                    matches!(w[0], "and" | "or") && w[1].bytes().all(|b| b.is_ascii_digit())
+                .clone()
+                .zip(steps.skip(1))
+                .filter(|(list, index)| {
+                    matches!(*list, "and" | "or")
+                        && !index.is_empty()
+                        && index.bytes().all(|b| b.is_ascii_digit())
                 })
                 .count();
             *deepest = Some(deepest.map_or(levels, |d| d.max(levels)));
