@@ -285,6 +285,15 @@ impl CrudRepository {
         Ok((id, checked))
     }
 
+    /// The one record `filter` (restricted to the id `id`) finds, or `NotFound`.
+    async fn find_one_by_id(&self, id: &Value, filter: Checked<Filter>) -> Result<Record> {
+        self.find_including(filter)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(&self.model.name, id))
+    }
+
     /// Finds records and resolves the filter's inclusions on them. The keys inclusion relates
     /// by are selected even when `fields` leaves them out.
     pub(crate) async fn find_including(&self, filter: Checked<Filter>) -> Result<Vec<Record>> {

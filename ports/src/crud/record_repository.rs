@@ -63,14 +63,8 @@ impl RecordRepository for CrudRepository {
     }
 
     async fn find_by_id(&self, id: Value, filter: Option<Filter>) -> Result<Record> {
-        // The id's problem first, as a caller fixing one thing at a time reads them.
-        let id = self.coerce_id(id)?;
-        let checked = filter
-            .unwrap_or_default()
-            .for_one_record("find by id")
-            .map_err(Error::InvalidFilter)?
-            .check(&self.model, &self.options)?;
-        self.find_by_id_checked(id, checked).await
+        let (id, checked) = self.by_id_filter(id, filter)?;
+        self.find_one_by_id(&id, checked).await
     }
 
     async fn count(&self, condition: Option<Where>) -> Result<u64> {
@@ -88,11 +82,7 @@ impl RecordRepository for CrudRepository {
             .for_one_record("find by id")
             .map_err(Error::InvalidFilter)?
             .with_where(self.where_id(&id)?);
-        self.find_including(filter)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::not_found(&self.model.name, &id))
+        self.find_one_by_id(&id, filter).await
     }
 
     async fn count_checked(&self, condition: Checked<Where>) -> Result<u64> {
