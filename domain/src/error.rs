@@ -82,11 +82,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Builds [`Error::NotFound`] for a model and an id rendered as JSON.
-    pub fn not_found(entity: impl Into<String>, id: &crate::Value) -> Self {
+    /// Builds [`Error::NotFound`] for a model and an id, rendered as JSON: what users hold
+    /// (`Error::not_found("Author", 999)`, a `&str`, a `&Value`).
+    pub fn not_found(entity: impl Into<String>, id: impl Into<crate::Value>) -> Self {
         Error::NotFound {
             entity: entity.into(),
-            id: id.to_json().to_string(),
+            id: id.into().to_json().to_string(),
         }
     }
 
@@ -194,6 +195,24 @@ impl std::error::Error for Message {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_found_takes_the_id_users_hold() {
+        let message = |e: Error| e.to_string();
+        assert_eq!(
+            message(Error::not_found("Author", 999)),
+            "Entity not found: Author with id 999"
+        );
+        assert_eq!(
+            message(Error::not_found("Account", "ab")),
+            r#"Entity not found: Account with id "ab""#
+        );
+        let id = crate::Value::Int(7);
+        assert_eq!(
+            message(Error::not_found("Author", &id)),
+            "Entity not found: Author with id 7"
+        );
+    }
 
     #[test]
     fn only_a_transaction_conflict_is_retryable() {

@@ -47,7 +47,6 @@ pub use model::{
     Constraints, DefaultValue, Format, IdStrategy, IndexKind, ModelDef, ModelSettings, PropertyDef,
     PropertyType,
 };
-/// `#[derive(Entity)]`: see the crate docs.
 pub use portico_derive::Entity;
 pub use relation::{ModelRef, RelationDef, RelationKeys, RelationKind, ThroughDef};
 pub use validation::{ValidationDetail, ValidationErrors, WriteMode};

@@ -353,6 +353,97 @@ pub fn prototype_key_paths(json: &serde_json::Value) -> Vec<String> {
     found
 }
 
+/// The keys LoopBack's `parseJson` always refuses (`@loopback/rest` `parse-json.ts`), beside
+/// the configured ones.
+pub const BUILT_IN_PROHIBITED_KEYS: [&str; 2] = ["__proto__", "constructor.prototype"];
+
+/// The first key of `json` that LoopBack's `parseJson` refuses, named as its error names it
+/// (see [`prohibited_key_message`]); `prohibited_keys` are configured ones, refused beside
+/// [`BUILT_IN_PROHIBITED_KEYS`].
+///
+/// This is LoopBack's `sanitizeJsonParse` reviver, run as `JSON.parse` runs a reviver: depth
+/// first, a value's members before the value itself, members in JavaScript's property order
+/// (array-index keys ascending, then the rest as written), array items keyed by their index,
+/// the whole document last under the key `""`. A key is refused when it
+/// - is `__proto__`;
+/// - is `constructor` and its value is an object with a key `prototype` or `prototype.…`
+///   (named `constructor.prototype`);
+/// - equals a prohibited key, built-in or configured, or starts with one followed by `.`
+///   (`constructor.prototype.x`, `badKey.y`).
+pub fn prohibited_key(json: &serde_json::Value, prohibited_keys: &[String]) -> Option<String> {
+    let matches = |key: &str, pattern: &str| {
+        key.strip_prefix(pattern)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    let refused = |key: &str, value: &serde_json::Value| -> Option<String> {
+        if key == "__proto__" {
+            return Some(key.to_owned());
+        }
+        if key == "constructor"
+            && value
+                .as_object()
+                .is_some_and(|members| members.keys().any(|k| matches(k, "prototype")))
+        {
+            return Some("constructor.prototype".to_owned());
+        }
+        let mut patterns = BUILT_IN_PROHIBITED_KEYS
+            .iter()
+            .copied()
+            .chain(prohibited_keys.iter().map(String::as_str));
+        patterns
+            .any(|pattern| matches(key, pattern))
+            .then(|| key.to_owned())
+    };
+    fn walk(
+        key: &str,
+        value: &serde_json::Value,
+        refused: &dyn Fn(&str, &serde_json::Value) -> Option<String>,
+    ) -> Option<String> {
+        match value {
+            serde_json::Value::Object(members) => {
+                // JavaScript orders array-index keys first, ascending; the rest keep their order.
+                let mut indexed: Vec<(u32, &String, &serde_json::Value)> = members
+                    .iter()
+                    .filter_map(|(k, v)| array_index(k).map(|i| (i, k, v)))
+                    .collect();
+                indexed.sort_by_key(|(i, _, _)| *i);
+                let indexed = indexed.into_iter().map(|(_, k, v)| (k, v));
+                let named = members.iter().filter(|(k, _)| array_index(k).is_none());
+                for (k, v) in indexed.chain(named) {
+                    if let Some(found) = walk(k, v, refused) {
+                        return Some(found);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(found) = walk(&i.to_string(), item, refused) {
+                        return Some(found);
+                    }
+                }
+            }
+            _ => {}
+        }
+        refused(key, value)
+    }
+    walk("", json, &refused)
+}
+
+/// The message LoopBack's `parseJson` refuses a key with: `JSON string cannot contain "k" key.`
+pub fn prohibited_key_message(key: &str) -> String {
+    format!("JSON string cannot contain \"{key}\" key.")
+}
+
+/// A canonical array index (`0`, `17`; not `017` or `-1`), below 2³² − 1, as JavaScript
+/// orders object keys.
+fn array_index(key: &str) -> Option<u32> {
+    let canonical =
+        key == "0" || (!key.starts_with('0') && key.bytes().all(|b| b.is_ascii_digit()));
+    key.parse::<u32>()
+        .ok()
+        .filter(|&i| canonical && !key.is_empty() && i < u32::MAX)
+}
+
 /// The value did not fit the property type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be {expected}")]
@@ -404,6 +495,12 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 /// A Rust type that can be a property of an entity: how it maps to a [`PropertyType`] and to
 /// and from a [`Value`]. Implemented for the usual scalar types, `Option<T>` (nullable) and
 /// `Vec<T>` (arrays); implement it for your own newtypes to use them in entities.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a property of an entity",
+    label = "not a Portico property type",
+    note = "property types: String, bool, i64, i32, i16, i8, u32, u16, u8, f64, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, Option<T> (nullable) and Vec<T> of those, or a type of your own implementing `portico_domain::FieldValue`",
+    note = "a navigational property needs a relation attribute: #[portico(has_many(target = …))], belongs_to, has_one, has_many_through, references_many"
+)]
 pub trait FieldValue: Sized {
     /// The property type this Rust type maps to.
     fn property_type() -> PropertyType;
@@ -500,6 +597,12 @@ impl From<&str> for Value {
     }
 }
 
+impl From<&Value> for Value {
+    fn from(value: &Value) -> Self {
+        value.clone()
+    }
+}
+
 impl<T: FieldValue> From<T> for Value {
     fn from(v: T) -> Self {
         v.into_value()
@@ -530,6 +633,84 @@ mod tests {
             .coerce(&PropertyType::DateTime)
             .unwrap();
         assert_eq!(d.to_json(), serde_json::json!("2024-05-01T10:00:00.123Z"));
+    }
+
+    #[test]
+    fn prohibited_keys_are_found_as_loopback_parse_json_finds_them() {
+        use serde_json::json;
+        let first = |json: serde_json::Value, keys: &[&str]| {
+            let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+            prohibited_key(&json, &keys)
+        };
+        assert_eq!(
+            first(json!({"a": {"__proto__": 1}}), &[]).as_deref(),
+            Some("__proto__")
+        );
+        assert_eq!(
+            first(json!({"constructor": {"prototype": {}}}), &[]).as_deref(),
+            Some("constructor.prototype")
+        );
+        assert_eq!(
+            first(json!({"constructor": {"prototype.x": 1}}), &[]).as_deref(),
+            Some("constructor.prototype")
+        );
+        assert_eq!(
+            first(
+                json!({"where": {"constructor.prototype": {"toString": "def"}}}),
+                &[]
+            )
+            .as_deref(),
+            Some("constructor.prototype")
+        );
+        assert_eq!(
+            first(json!({"__proto__.polluted": 1}), &[]).as_deref(),
+            Some("__proto__.polluted")
+        );
+        assert_eq!(
+            first(
+                json!({"where": {"badKey": {"toString": "def"}}}),
+                &["badKey"]
+            )
+            .as_deref(),
+            Some("badKey")
+        );
+        assert_eq!(
+            first(json!({"badKey.x": 1}), &["badKey"]).as_deref(),
+            Some("badKey.x")
+        );
+        // Neither a longer name nor a constructor without a prototype, nor a value.
+        for fine in [
+            json!({"badKeys": 1, "constructor": "x", "c": {"constructor": {"name": 1}}}),
+            json!({"a": "__proto__", "b": ["constructor.prototype"]}),
+            json!({"constructor": ["prototype"]}),
+        ] {
+            assert_eq!(first(fine.clone(), &["badKey"]), None, "{fine}");
+        }
+        // Depth first, a value's members before it, siblings as written.
+        assert_eq!(
+            first(json!({"badKey": {"__proto__": 1}}), &["badKey"]).as_deref(),
+            Some("__proto__")
+        );
+        assert_eq!(
+            first(json!({"x": {"badKey": 1}, "__proto__": 1}), &["badKey"]).as_deref(),
+            Some("badKey")
+        );
+        assert_eq!(
+            first(json!({"constructor": {"prototype": {"__proto__": 1}}}), &[]).as_deref(),
+            Some("__proto__")
+        );
+        // Array items are keyed by their index; array-index keys come first in an object.
+        assert_eq!(first(json!({"a": [5, 6]}), &["1"]).as_deref(), Some("1"));
+        assert_eq!(
+            first(json!({"b": 1, "10": 1, "2": 1}), &["b", "2", "10"]).as_deref(),
+            Some("2")
+        );
+        // The document itself is visited last, under the key "".
+        assert_eq!(first(json!({"a": 1}), &[""]).as_deref(), Some(""));
+        assert_eq!(
+            prohibited_key_message("badKey"),
+            "JSON string cannot contain \"badKey\" key."
+        );
     }
 
     #[test]

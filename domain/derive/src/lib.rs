@@ -26,7 +26,46 @@ use syn::{
     parse_macro_input,
 };
 
-/// Derives `portico_domain::Entity`; see the crate docs for the attributes.
+/// Derives `portico_domain::Entity` from a plain struct and its `#[portico(...)]` attributes
+/// (the model definition, records, typed field names `Todo::FIELDS.title`).
+///
+/// Struct attributes: `name = "Todo"` (model name, default: the struct name),
+/// `table = "todos"` (storage name), `strict = false` (free-form), `description = "…"`,
+/// `rename_all = "camelCase" | "snake_case"` (property names; default camelCase, as LoopBack).
+///
+/// Field types, and the property type each maps to:
+///
+/// | Rust | property | JSON |
+/// |---|---|---|
+/// | `String` | string | string |
+/// | `bool` | boolean | boolean |
+/// | `i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8` | integer | number |
+/// | `f64` | number | number |
+/// | `chrono::DateTime<Utc>` | date-time | ISO 8601 string |
+/// | `uuid::Uuid` | uuid | string |
+/// | `serde_json::Value` | any (LoopBack's `any`) | any |
+/// | `Vec<T>` | array of `T` | array |
+/// | `Option<T>` | `T`, not required, nullable | `T` or absent |
+/// | a type implementing `FieldValue` | what it says | what it says |
+///
+/// A field that is not an `Option` is **required**: creates and replacements must carry it
+/// (a `default…` attribute lets a create leave it out). Another type is refused at compile time
+/// with this list.
+///
+/// Field attributes: `id`, `generated`, `version` (optimistic concurrency, on an integer), `rename = "x"`, `column = "x"`, `hidden`, `unique`,
+/// `index`, `description = "…"` (default: the doc comment), `default = <expr>`, `default_now`,
+/// `default_uuid`, `length(min = 1, max = 9)`, `pattern = "^a"`, `minimum = 0`, `maximum = 9`,
+/// `one_of(<expr>, …)`, `format = "email" | "uri"`.
+///
+/// Relation attributes declare a navigational property instead of a stored one:
+/// `has_many(target = Todo)`, `belongs_to(target = TodoList)`, `has_one(target = Image)`,
+/// `has_many_through(target = Product, through = CategoryProduct)` and
+/// `references_many(target = Account)`, each optionally with `key_from = "…"`, `key_to = "…"`
+/// (and `through_key_from`, `through_key_to`). The field's type is `Option<Vec<T>>` for to-many
+/// relations and `Option<Box<T>>` for to-one ones; it is `None` until the relation is included.
+/// Keys default as LoopBack names them: `customer_id` (`customerId`) on `Order` for its
+/// `belongs_to(target = Customer)` field `customer`, and for `Customer`'s
+/// `has_many(target = Order)`.
 #[proc_macro_derive(Entity, attributes(portico))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -299,7 +338,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     };
     let model = model_attrs(input)?;
     let model_name = model.name.clone().unwrap_or_else(|| ident.to_string());
-    let d = quote!(::portico_domain);
+    let d = domain_path();
 
     let mut properties = Vec::new();
     let mut relations = Vec::new();
@@ -574,5 +613,24 @@ fn opt_string(s: &Option<String>) -> Tokens {
     match s {
         Some(s) => quote!(::core::option::Option::Some(::std::string::String::from(#s))),
         None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The path of `portico-domain` in the deriving crate: `::portico_domain` when it depends on it
+/// (under whatever name), `::portico::domain` through the `portico` facade.
+fn domain_path() -> Tokens {
+    use proc_macro_crate::{FoundCrate, crate_name};
+    match (crate_name("portico-domain"), crate_name("portico")) {
+        // The domain's own tests and doc tests: it is `portico_domain` to itself too.
+        (Ok(FoundCrate::Itself), _) => quote!(::portico_domain),
+        (Ok(FoundCrate::Name(name)), _) => {
+            let ident = proc_macro2::Ident::new(&name, Span::call_site());
+            quote!(::#ident)
+        }
+        (Err(_), Ok(FoundCrate::Name(name))) => {
+            let ident = proc_macro2::Ident::new(&name, Span::call_site());
+            quote!(::#ident::domain)
+        }
+        _ => quote!(::portico_domain),
     }
 }

@@ -186,11 +186,7 @@ fn check_filter_at(
             .iter()
             .any(|done: &Inclusion| done.relation == relation.name)
         {
-            c.errors.push(
-                &at,
-                "invalid",
-                format!("relation '{}' is included twice", relation.name),
-            );
+            // Included again later: the first inclusion decides (as a repeated sort key).
             continue;
         }
         // A checked filter's inclusions always carry a checked scope (the empty filter when

@@ -8,7 +8,9 @@ pub struct FilterError {
     /// JSON pointer to the offending part, e.g. `/where/and/0/title/like`.
     pub path: String,
     /// A stable code: `unknownProperty`, `unknownOperator`, `type`, `invalid`, `tooDeep`,
-    /// `tooMany`, `hiddenProperty`, `unknownRelation`.
+    /// `tooMany`, `hiddenProperty`, `unknownRelation`; in a query parameter also `syntax`
+    /// (malformed JSON) and `prohibitedKey` (a key LoopBack's `parseJson` refuses, such as
+    /// `__proto__`: the message is LoopBack's, `JSON string cannot contain "__proto__" key.`).
     pub code: &'static str,
     /// What is wrong, naming the property or key.
     pub message: String,

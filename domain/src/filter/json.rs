@@ -38,6 +38,7 @@ fn filter_at(json: &J, path: &str, errors: &mut FilterErrors) -> Filter {
         errors.push(path, "type", "the filter must be an object");
         return filter;
     };
+    let (mut skip, mut offset) = (None, None);
     for (key, value) in object {
         let at = format!("{path}/{}", escape(key));
         match key.as_str() {
@@ -45,14 +46,8 @@ fn filter_at(json: &J, path: &str, errors: &mut FilterErrors) -> Filter {
             "fields" => filter.fields = fields_at(value, &at, errors),
             "order" => filter.order = order_at(value, &at, errors),
             "limit" => filter.limit = count_at(value, &at, 1, errors),
-            "skip" | "offset" => {
-                if object.contains_key("skip") && object.contains_key("offset") && key == "offset" {
-                    errors.push(&at, "invalid", "use either skip or offset, not both");
-                }
-                if let Some(n) = count_at(value, &at, 0, errors) {
-                    filter.skip = Some(n);
-                }
-            }
+            "skip" => skip = count_at(value, &at, 0, errors),
+            "offset" => offset = count_at(value, &at, 0, errors),
             "include" => filter.include = include_at(value, &at, errors),
             _ => errors.push(
                 &at,
@@ -61,6 +56,13 @@ fn filter_at(json: &J, path: &str, errors: &mut FilterErrors) -> Filter {
             ),
         }
     }
+    // Aliases, each checked. Given both, `skip` wins unless it is 0, as LoopBack's juggler
+    // takes `filter.skip || filter.offset` (`ModelUtils._normalize`) once each is coerced to
+    // a number (so a `"0"` skip gives way to the offset too).
+    filter.skip = match (skip, offset) {
+        (Some(skip), _) if skip > 0 => Some(skip),
+        (skip, offset) => offset.or(skip),
+    };
     filter
 }
 
@@ -514,6 +516,28 @@ mod tests {
                 "/order invalid",
                 "/bogus unknownKey",
             ]
+        );
+    }
+
+    #[test]
+    fn skip_and_offset_together_take_skip_unless_it_is_zero() {
+        let skip = |json: J| parse_filter(&json).map(|f| f.skip);
+        assert_eq!(skip(json!({"skip": 3, "offset": 5})), Ok(Some(3)));
+        assert_eq!(skip(json!({"offset": 5, "skip": 3})), Ok(Some(3)));
+        assert_eq!(skip(json!({"skip": 0, "offset": 5})), Ok(Some(5)));
+        assert_eq!(skip(json!({"offset": 5, "skip": "0"})), Ok(Some(5)));
+        assert_eq!(skip(json!({"skip": null, "offset": 5})), Ok(Some(5)));
+        assert_eq!(skip(json!({"skip": 0, "offset": 0})), Ok(Some(0)));
+        assert_eq!(
+            skip(json!({"offset": 0, "limit": 100, "skip": 0})),
+            Ok(Some(0))
+        );
+        assert_eq!(skip(json!({"offset": 2})), Ok(Some(2)));
+        assert_eq!(skip(json!({"skip": 4, "offset": null})), Ok(Some(4)));
+        // Each is checked, the one that loses too.
+        assert_eq!(
+            paths(json!({"skip": 3, "offset": -1})),
+            vec!["/offset type"]
         );
     }
 

@@ -20,7 +20,40 @@ enum Node {
     Map(BTreeMap<String, Node>, Vec<Node>),
 }
 
+impl super::Filter {
+    /// Stage 1 of [`Filter::from_query`](super::Filter::from_query) alone: the parameter
+    /// `param` of a raw (still percent-encoded) query string as the JSON that LoopBack's parser
+    /// reads, from either encoding (URL-encoded JSON or the bracket form); `None` when absent or
+    /// empty. Unlike `from_query`, it does not refuse prohibited keys: a transport configuring
+    /// keys of its own (LoopBack's `prohibitedKeys`) finds the first one with
+    /// [`crate::value::prohibited_key`] and answers as LoopBack does.
+    ///
+    /// # Errors
+    /// Malformed JSON or conflicting bracket keys, with paths under `/{param}`.
+    pub fn query_param_json(query: &str, param: &str) -> Result<Option<J>, FilterErrors> {
+        raw_param_json(query, param)
+    }
+}
+
+/// The parameter as JSON, refusing the keys LoopBack's `parseJson` always refuses
+/// (`__proto__`, `constructor.prototype`) before anything else looks at it, in both encodings.
 pub(super) fn param_to_json(query: &str, param: &str) -> Result<Option<J>, FilterErrors> {
+    let json = raw_param_json(query, param)?;
+    if let Some(key) = json
+        .as_ref()
+        .and_then(|json| crate::value::prohibited_key(json, &[]))
+    {
+        return Err(FilterErrors::one(
+            format!("/{param}"),
+            "prohibitedKey",
+            crate::value::prohibited_key_message(&key),
+        ));
+    }
+    Ok(json)
+}
+
+/// The parameter as JSON, its keys unchecked.
+fn raw_param_json(query: &str, param: &str) -> Result<Option<J>, FilterErrors> {
     let mut errors = FilterErrors::default();
     let mut json_value: Option<String> = None;
     let mut root = Node::Map(BTreeMap::new(), Vec::new());
@@ -73,34 +106,15 @@ pub(super) fn param_to_json(query: &str, param: &str) -> Result<Option<J>, Filte
     errors.into_result(Some(json))
 }
 
-/// Parses a JSON parameter, refusing prototype-pollution keys as LoopBack does.
+/// Parses a JSON parameter.
 fn parse_json_param(text: &str, param: &str) -> Result<J, FilterErrors> {
-    let mut errors = FilterErrors::default();
-    match serde_json::from_str::<J>(text) {
-        Ok(json) => {
-            reject_prototype_keys(&json, &format!("/{param}"), &mut errors);
-            errors.into_result(json)
-        }
-        Err(e) => {
-            errors.push(
-                &format!("/{param}"),
-                "syntax",
-                format!("'{param}' is not valid JSON: {e}"),
-            );
-            Err(errors)
-        }
-    }
-}
-
-/// Refuses prototype-pollution keys, as LoopBack does.
-fn reject_prototype_keys(json: &J, path: &str, errors: &mut FilterErrors) {
-    for at in crate::value::prototype_key_paths(json) {
-        errors.push(
-            &format!("{path}{at}"),
-            "invalid",
-            "__proto__ and constructor.prototype keys are not allowed",
-        );
-    }
+    serde_json::from_str::<J>(text).map_err(|e| {
+        FilterErrors::one(
+            format!("/{param}"),
+            "syntax",
+            format!("'{param}' is not valid JSON: {e}"),
+        )
+    })
 }
 
 /// `[where][title][like]` → `["where", "title", "like"]`; `[]` is an empty segment (append).
@@ -231,6 +245,62 @@ mod tests {
         );
     }
 
+    /// LoopBack's example-todo acceptance cases (unencoded here: the parser decodes either way).
+    #[test]
+    fn prohibited_keys_are_refused_first_in_both_encodings() {
+        let refused = |query: &str, param: &str| {
+            param_to_json(query, param)
+                .unwrap_err()
+                .0
+                .into_iter()
+                .map(|e| format!("{} {} {}", e.path, e.code, e.message))
+                .collect::<Vec<_>>()
+        };
+        let todo = |where_: &str| {
+            format!(
+                r#"filter={{"offset":0,"limit":100,"skip":0,"where":{where_},"fields":{{"title":true,"id":true}}}}"#
+            )
+        };
+        assert_eq!(
+            refused(
+                &todo(r#"{"constructor.prototype":{"toString":"def"}}"#),
+                "filter"
+            ),
+            [r#"/filter prohibitedKey JSON string cannot contain "constructor.prototype" key."#]
+        );
+        assert_eq!(
+            refused(&todo(r#"{"__proto__":{"toString":"def"}}"#), "filter"),
+            [r#"/filter prohibitedKey JSON string cannot contain "__proto__" key."#]
+        );
+        // Before any other problem: the where clause below is bad too.
+        assert_eq!(
+            refused(
+                r#"where={"nope":{"gt":[]},"constructor":{"prototype":1}}"#,
+                "where"
+            ),
+            [r#"/where prohibitedKey JSON string cannot contain "constructor.prototype" key."#]
+        );
+        assert_eq!(
+            refused("filter[where][__proto__][x]=1", "filter"),
+            [r#"/filter prohibitedKey JSON string cannot contain "__proto__" key."#]
+        );
+        assert_eq!(
+            refused("filter[where][constructor][prototype]=1", "filter"),
+            [r#"/filter prohibitedKey JSON string cannot contain "constructor.prototype" key."#]
+        );
+        // A configured key is the transport's to refuse: stage 1 alone hands the JSON back.
+        assert_eq!(
+            super::super::Filter::query_param_json(&todo(r#"{"badKey":1}"#), "filter")
+                .unwrap()
+                .map(|json| json["where"].clone()),
+            Some(json!({"badKey": 1}))
+        );
+        assert_eq!(
+            super::super::Filter::query_param_json(r#"filter={"__proto__":1}"#, "filter").unwrap(),
+            Some(json!({"__proto__": 1}))
+        );
+    }
+
     #[test]
     fn json_form_and_absence() {
         assert_eq!(
@@ -240,7 +310,7 @@ mod tests {
         assert_eq!(param_to_json("filter=", "filter").unwrap(), None);
         assert_eq!(param_to_json("x=1", "filter").unwrap(), None);
         assert!(param_to_json("filter={oops", "filter").is_err());
-        assert!(param_to_json("filter=%7B%22__proto__%22%3A%7B%7D%7D", "filter").is_err());
+
         assert!(param_to_json("filter[a]=1&filter[a][b]=2", "filter").is_err());
         assert!(param_to_json("filter[a=1", "filter").is_err());
     }
