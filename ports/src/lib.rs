@@ -37,7 +37,7 @@ pub use repository::{EntityRepository, RecordRepository};
 pub use repository::{MockEntityRepository, MockRecordRepository};
 #[cfg(feature = "mock")]
 pub use store::MockStore;
-pub use store::{RowSink, Store};
+pub use store::{PoolStats, RowSink, Store};
 pub use transaction::{
     IsolationLevel, Transaction, TransactionEnd, TransactionOptions, TransactionStore,
 };

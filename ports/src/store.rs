@@ -11,6 +11,15 @@ use crate::transaction::{Transaction, TransactionOptions};
 /// [`Store::find_each`]).
 pub type RowSink<'a> = dyn FnMut(&mut dyn Iterator<Item = Value>) -> Result<()> + Send + 'a;
 
+/// How many connections a pooled store holds ([`Store::pool_stats`]), for pool gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// The connections open now, idle or in use.
+    pub size: u32,
+    /// The open connections no operation is using.
+    pub idle: usize,
+}
+
 /// A data store for records of any model: the narrow port adapters implement (LoopBack's
 /// `CrudConnector`). Everything per-entity — validation, defaults, id generation, hidden
 /// properties, error mapping — lives once in [`crate::CrudRepository`] above it, so a `Store`
@@ -113,6 +122,24 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// Only the availability and backend errors above.
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64>;
+
+    /// The connection pool's state now, for gauges: `None` (the default) for a store without
+    /// a pool; a transaction's store tells its datasource's pool.
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
+    }
+
+    /// Checks that the backend answers now (a readiness probe): the SQL store runs `SELECT 1`
+    /// on a connection from its pool, MongoDB runs `ping`. Stores with nothing to reach (the
+    /// memory store) keep the default, which answers `Ok`.
+    ///
+    /// # Errors
+    /// MUST return `Unavailable` when the backend cannot be reached (within the time the store
+    /// waits for a connection, e.g. the SQL pool's acquire timeout); `Backend` for other
+    /// driver failures.
+    async fn ping(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// Begins a transaction on this store's datasource: repositories built over
     /// [`Transaction::store`] run inside it, for any of the datasource's models. A store whose

@@ -82,7 +82,7 @@ async fn refuses_a_complete_todo_without_writing() {
 async fn reports_the_repository_error() {
     let mut repo = MockEntityRepository::<Todo>::new();
     repo.expect_find_by_id()
-        .returning(|id, _| Err(Error::not_found("Todo", &id.into())));
+        .returning(|id, _| Err(Error::not_found("Todo", id)));
     let service = TodoService {
         todos: Arc::new(repo),
     };

@@ -26,6 +26,8 @@ pub enum StoreOp {
     Replace,
     /// `delete`.
     Delete,
+    /// `ping`.
+    Ping,
     /// `begin` (the transaction's own operations run on the inner store's transaction, unhooked).
     Begin,
 }
@@ -103,6 +105,14 @@ impl Store for HookedStore {
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         (self.hook)(StoreOp::Delete).await;
         self.inner.delete(model, condition).await
+    }
+    fn pool_stats(&self) -> Option<portico_ports::PoolStats> {
+        self.inner.pool_stats()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        (self.hook)(StoreOp::Ping).await;
+        self.inner.ping().await
     }
     async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
         (self.hook)(StoreOp::Begin).await;

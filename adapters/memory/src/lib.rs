@@ -192,8 +192,3 @@ impl Store for MemoryStore {
         Ok(Transaction::new(Arc::new(tx), options))
     }
 }
-
-/// The README's example, compiled and run as a doc test.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;

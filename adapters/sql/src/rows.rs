@@ -4,7 +4,7 @@
 use portico_domain::{PropertyType, Value};
 use sqlx::Row;
 
-use crate::args::{Arg, List};
+use crate::args::Arg;
 
 /// Binds one argument to a query.
 pub(crate) trait BindArg: Sized {
@@ -42,6 +42,8 @@ fn json_value(json: Option<serde_json::Value>, ty: &PropertyType) -> Result<Valu
     }
 }
 
+/// JSON stored as text (MySQL/MariaDB, SQLite).
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 fn json_text(text: Option<String>, ty: &PropertyType) -> Result<Value, sqlx::Error> {
     let json = text
         .map(|t| serde_json::from_str(&t))
@@ -50,6 +52,8 @@ fn json_text(text: Option<String>, ty: &PropertyType) -> Result<Value, sqlx::Err
     json_value(json, ty)
 }
 
+/// A UUID stored as text (MySQL/MariaDB, SQLite).
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 fn uuid_text(text: Option<String>) -> Result<Value, sqlx::Error> {
     text.map(|t| uuid::Uuid::parse_str(&t).map(Value::Uuid))
         .transpose()
@@ -60,6 +64,8 @@ fn uuid_text(text: Option<String>) -> Result<Value, sqlx::Error> {
 #[cfg(feature = "postgres")]
 mod postgres {
     use sqlx::postgres::{PgArguments, PgRow, Postgres};
+
+    use crate::args::List;
     use sqlx::query::Query;
 
     use super::*;

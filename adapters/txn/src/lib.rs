@@ -351,6 +351,14 @@ impl<S: Store, C: Finish> Store for TxStore<S, C> {
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         self.tx.run(self.store.delete(model, condition)).await
     }
+
+    fn pool_stats(&self) -> Option<portico_ports::PoolStats> {
+        self.store.pool_stats()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.tx.run(self.store.ping()).await
+    }
 }
 
 #[async_trait]

@@ -67,6 +67,7 @@ pub(crate) fn cases() -> Vec<Case> {
         records_find_by_id_with_an_uncoercible_id_is_invalid_filter,
         records_id_methods_reject_an_uncoercible_id,
         records_update_and_delete_by_string_id,
+        ping_answers_while_the_backend_is_reachable,
         free_form_properties_stored_on_create if |c| c.free_form_properties,
         free_form_model_is_unsupported_without_the_capability if |c| !c.free_form_properties,
     ]
@@ -103,6 +104,13 @@ fn record(pairs: &[(&str, Value)]) -> Record {
 /// it out, which mean the same.
 fn present(record: Record) -> Record {
     record.into_iter().filter(|(_, v)| !v.is_null()).collect()
+}
+
+/// `Store::ping` (the readiness probe) answers `Ok` while the backend is reachable.
+async fn ping_answers_while_the_backend_is_reachable(ctx: Ctx) -> TestResult {
+    ctx.store().ping().await?;
+    ctx.store().ping().await?;
+    Ok(())
 }
 
 async fn create_returns_the_entity_with_a_generated_id(ctx: Ctx) -> TestResult {

@@ -52,6 +52,7 @@ pub(crate) fn cases() -> Vec<Case> {
         typed_inclusion_refuses_a_scope_leaving_out_a_required_property,
         nested_inclusion_resolves_every_level,
         multiple_relations_are_included_together,
+        a_relation_included_again_keeps_the_first_inclusion,
         untyped_inclusion_renders_navigational_properties,
         inclusion_costs_one_query_per_level,
         inclusion_split_into_several_queries_keeps_the_scope_order_and_page,
@@ -818,6 +819,29 @@ async fn inclusion_scope_applies_where_fields_and_order(ctx: Ctx) -> TestResult 
     assert_eq!(descs, [Some(&"o2".into()), Some(&"o1".into())]);
     assert_eq!(of_a[0].get("isShipped"), None, "fields applies");
     assert!(orders(&found[1]).is_empty(), "where applies");
+    Ok(())
+}
+
+async fn a_relation_included_again_keeps_the_first_inclusion(ctx: Ctx) -> TestResult {
+    let customers = ctx.repo::<Customer>();
+    let c = customers.create(Customer::new("a")).await?;
+    let orders = ["a1", "a2", "a3"].map(|d| Order::new(d, c.id));
+    ctx.repo::<Order>().create_all(orders.to_vec()).await?;
+    let first = Filter::new()
+        .order(Order::FIELDS.description.desc())
+        .limit(1);
+    let found = customers
+        .find(
+            Filter::new()
+                .include(Inclusion::scoped("orders", first))
+                .include("orders"),
+        )
+        .await?;
+    assert_eq!(
+        descriptions(found[0].orders.as_deref().unwrap_or_default()),
+        ["a3"],
+        "the first inclusion's scope decides"
+    );
     Ok(())
 }
 

@@ -24,6 +24,7 @@ pub(crate) fn cases() -> Vec<Case> {
     cases![
         a_store_without_transactions_refuses_to_begin if |c| !c.transactions,
         committed_writes_are_retrieved_inside_and_after if |c| c.transactions,
+        ping_answers_inside_a_transaction if |c| c.transactions,
         rollback_discards_every_write if |c| c.transactions,
         uncommitted_writes_are_invisible_outside if |c| c.transactions,
         dropping_an_unfinished_transaction_rolls_it_back if |c| c.transactions,
@@ -61,6 +62,18 @@ async fn a_store_without_transactions_refuses_to_begin(ctx: Ctx) -> TestResult {
         "{:?}",
         result.map(|_| ())
     );
+    Ok(())
+}
+
+/// `Store::ping` runs on the transaction's store too (on its connection), and the transaction
+/// goes on.
+async fn ping_answers_inside_a_transaction(ctx: Ctx) -> TestResult {
+    let tx = begin(&ctx, TransactionOptions::new()).await?;
+    tx.store().ping().await?;
+    let todos = tx.repository::<Todo>()?;
+    todos.create(Todo::new("after the ping")).await?;
+    tx.commit().await?;
+    assert_eq!(ctx.repo::<Todo>().count(None).await?, 1);
     Ok(())
 }
 

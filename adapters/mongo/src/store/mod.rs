@@ -99,6 +99,11 @@ impl Store for MongoStore {
         write::delete(self, model, condition).await
     }
 
+    async fn ping(&self) -> Result<()> {
+        // The inherent `ping`: the `ping` command, within the server selection timeout.
+        MongoStore::ping(self).await
+    }
+
     async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
         self.begin_transaction(options).await
     }

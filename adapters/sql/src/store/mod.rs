@@ -8,10 +8,10 @@ use async_trait::async_trait;
 use portico_domain::{
     Capabilities, Checked, Error, Filter, ModelDef, Record, Result, Value, Where,
 };
-use portico_ports::{Store, Transaction, TransactionOptions};
+use portico_ports::{PoolStats, Store, Transaction, TransactionOptions};
 use portico_txn::Tx;
 
-use crate::conn::{Conn, Pooled, TxConn};
+use crate::conn::{Conn, Pooled, TxConn, on_conn};
 use crate::dialect::{Dialect, MySqlFlavor};
 use crate::error;
 
@@ -55,6 +55,22 @@ impl SqlStore {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await.map_err(map)?),
         }))
+    }
+}
+
+impl SqlStore {
+    /// The pool's connections now: open and idle (SQLite in memory keeps exactly one). The
+    /// store of a transaction tells its datasource's pool.
+    fn pool(&self) -> PoolStats {
+        let (size, idle) = match &self.pool {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(pool) => (pool.size(), pool.num_idle()),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(pool) => (pool.size(), pool.num_idle()),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+        };
+        PoolStats { size, idle }
     }
 }
 
@@ -109,6 +125,23 @@ impl Store for SqlStore {
 
     async fn delete(&self, model: &ModelDef, condition: &Checked<Where>) -> Result<u64> {
         write::delete(self, model, condition).await
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        Some(self.pool())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        // Waits for a connection as long as the pool's acquire timeout, as every operation
+        // does, so a database that is down answers `Unavailable` within it.
+        let model = ModelDef::new("ping");
+        on_conn!(self.conn(&model).await?, c => {
+            sqlx::query("SELECT 1")
+                .execute(&mut *c)
+                .await
+                .map_err(|e| error::map(e, &model))?;
+        });
+        Ok(())
     }
 
     async fn begin(&self, options: TransactionOptions) -> Result<Transaction> {
