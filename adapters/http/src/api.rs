@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use poem::endpoint::BoxEndpoint;
@@ -13,6 +12,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use serde_json::Value as Json;
 
 use crate::crud::CrudResource;
+use crate::custom::CustomApi;
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
 use crate::openapi::{self, ApiInfo};
 use crate::relation::RelationResource;
@@ -55,6 +55,34 @@ pub enum BuildError {
     },
     /// A relation's path segment is empty or holds `/` or `:`.
     InvalidSegment(String),
+    /// Two operations (generated or custom) serve the same verb on the same path.
+    DuplicateOperation {
+        /// The verb.
+        method: String,
+        /// The path, as OpenAPI writes it.
+        path: String,
+    },
+    /// Two operations have the same `operationId`.
+    DuplicateOperationId(String),
+    /// A custom API's schema has the name of another schema of the document (e.g. an `Object`
+    /// named like a model).
+    DuplicateSchema(String),
+    /// A custom operation's path parameters are not named as its path names them, in its
+    /// order (poem-openapi binds them by position).
+    PathParameterOrder {
+        /// The operation's path.
+        path: String,
+        /// Its path parameters, in argument order.
+        parameters: Vec<String>,
+    },
+    /// A custom operation's path is a served path with its parameters named otherwise
+    /// (`/todos/{todoId}` beside `/todos/{id}`).
+    PathParameterNames {
+        /// The custom operation's path.
+        path: String,
+        /// The path already served.
+        served: String,
+    },
 }
 
 impl std::fmt::Display for BuildError {
@@ -74,6 +102,24 @@ impl std::fmt::Display for BuildError {
                 f,
                 "invalid relation path segment {s:?}: it must be non-empty, without '/' or ':'"
             ),
+            BuildError::DuplicateOperation { method, path } => {
+                write!(f, "two operations serve {method} {path}")
+            }
+            BuildError::DuplicateOperationId(id) => {
+                write!(f, "two operations have the operationId {id:?}")
+            }
+            BuildError::DuplicateSchema(name) => write!(
+                f,
+                "a custom API's schema is named {name:?}, as another schema of the document (rename it with #[oai(rename = \"…\")])"
+            ),
+            BuildError::PathParameterOrder { path, parameters } => write!(
+                f,
+                "the operation at {path} takes the path parameters {parameters:?}: name them as the path does, in its order (`id: Path<i64>` for `:id`)"
+            ),
+            BuildError::PathParameterNames { path, served } => write!(
+                f,
+                "the custom path {path} names its parameters differently from the served path {served}"
+            ),
         }
     }
 }
@@ -85,6 +131,8 @@ struct ExtraRoute {
     path: String,
     endpoint: BoxEndpoint<'static, Response>,
     path_item: Option<Json>,
+    /// The verbs it serves, when known: `OPTIONS` and other verbs are answered for it.
+    verbs: Option<Vec<Method>>,
 }
 
 /// A LoopBack-compatible REST API: CRUD resources, relation routes, extra routes,
@@ -103,10 +151,13 @@ pub struct RestApi {
     info: ApiInfo,
     resources: Vec<CrudResource>,
     relations: Vec<RelationResource>,
+    custom: Vec<Result<CustomApi, BuildError>>,
     extra_routes: Vec<ExtraRoute>,
+    static_dir: Option<std::path::PathBuf>,
     cors: CorsPolicy,
     body_limit: usize,
     explorer: bool,
+    prohibited_keys: Vec<String>,
 }
 
 impl std::fmt::Debug for RestApi {
@@ -115,6 +166,7 @@ impl std::fmt::Debug for RestApi {
             .field("info", &self.info)
             .field("resources", &self.resources)
             .field("relations", &self.relations)
+            .field("custom", &self.custom)
             .field("cors", &self.cors)
             .field("body_limit", &self.body_limit)
             .field("explorer", &self.explorer)
@@ -135,10 +187,13 @@ impl RestApi {
             info,
             resources: Vec::new(),
             relations: Vec::new(),
+            custom: Vec::new(),
             extra_routes: Vec::new(),
+            static_dir: None,
             cors: CorsPolicy::AnyOrigin,
             body_limit: DEFAULT_BODY_LIMIT,
             explorer: true,
+            prohibited_keys: Vec::new(),
         }
     }
 
@@ -154,19 +209,91 @@ impl RestApi {
         self
     }
 
+    /// Mounts endpoints of the app's own, written as a poem-openapi `#[OpenApi]` impl (typed
+    /// path, query and body parameters, the app's `Object`s, [`Model`](crate::Model)s of its
+    /// entities): each operation joins the document beside the generated ones (a path may carry
+    /// both), its schemas join `components`, and every rejection is LoopBack's envelope (a bad
+    /// parameter 400 `INVALID_PARAMETER_VALUE` naming it, malformed JSON 400, a wrong media
+    /// type 415, a body breaking its schema 422 `VALIDATION_FAILED` with `details`, a body over
+    /// the limit 413). A tuple mounts several impls at once.
+    ///
+    /// Name path parameters after their template (`id: Path<i64>` for `/todos/:id/…`): errors
+    /// and the document use that name.
+    ///
+    /// ```no_run
+    /// use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+    /// use portico_http::{ApiError, RestApi};
+    ///
+    /// #[derive(Object)]
+    /// struct Greeting { text: String }
+    ///
+    /// struct Hello;
+    ///
+    /// #[OpenApi]
+    /// impl Hello {
+    ///     /// Greets someone.
+    ///     #[oai(path = "/hello/:name", method = "get", operation_id = "HelloController.hello")]
+    ///     async fn hello(&self, name: Path<String>) -> Result<Json<Greeting>, ApiError> {
+    ///         Ok(Json(Greeting { text: format!("Hello, {}!", name.0) }))
+    ///     }
+    /// }
+    ///
+    /// # fn demo() -> Result<(), portico_http::BuildError> {
+    /// let endpoint = RestApi::new("hello", "1.0.0").api(Hello).into_endpoint()?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`RestApi::into_endpoint`] refuses (with a [`BuildError`]) an operation whose verb and
+    /// path another serves, a repeated `operationId`, and a schema named as another.
+    pub fn api<T: poem_openapi::OpenApi + Send + Sync + 'static>(mut self, api: T) -> Self {
+        self.custom.push(CustomApi::new(api));
+        self
+    }
+
     /// Adds a route of the app's own, e.g. `/ping`; `path_item` (an OpenAPI path item object)
-    /// documents it in the published document.
+    /// documents it in the published document. (For typed endpoints, see [`RestApi::api`].)
     pub fn route(
         mut self,
         path: impl Into<String>,
         endpoint: impl Endpoint<Output = Response> + 'static,
         path_item: Option<Json>,
     ) -> Self {
+        // A documented route serves the verbs its path item names; others are as given.
+        let verbs = path_item.as_ref().and_then(Json::as_object).map(|item| {
+            item.keys()
+                .filter_map(|k| Method::from_bytes(k.to_ascii_uppercase().as_bytes()).ok())
+                .collect()
+        });
         self.extra_routes.push(ExtraRoute {
             path: path.into(),
             endpoint: endpoint.boxed(),
             path_item,
+            verbs,
         });
+        self
+    }
+
+    /// Adds a `GET` route of the app's own left out of the document (health probes,
+    /// `/metrics`): other verbs are 405 with `Allow`, `OPTIONS` 204, as on every other path.
+    pub fn undocumented_get(
+        mut self,
+        path: impl Into<String>,
+        endpoint: impl Endpoint<Output = Response> + 'static,
+    ) -> Self {
+        self.extra_routes.push(ExtraRoute {
+            path: path.into(),
+            endpoint: endpoint.boxed(),
+            path_item: None,
+            verbs: Some(vec![Method::GET]),
+        });
+        self
+    }
+
+    /// Serves the files of `dir` for `GET` paths no route serves, its `index.html` as the home
+    /// page at `/`: LoopBack's `app.static('/', path.join(__dirname, '../public'))`. Routes win
+    /// over files; files are not in the document; a missing file is LoopBack's 404.
+    pub fn static_files(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.static_dir = Some(dir.into());
         self
     }
 
@@ -183,15 +310,37 @@ impl RestApi {
         self
     }
 
+    /// Refuses these keys in the `filter` and `where` parameters and in JSON request bodies of
+    /// the resources and relations, beside the `__proto__` and `constructor.prototype` always
+    /// refused: LoopBack's `RestBindings.REQUEST_BODY_PARSER_OPTIONS`
+    /// `{validation: {prohibitedKeys}}`. A key is refused when equal to one, or starting with
+    /// one followed by `.` (`badKey`, `badKey.x`), at any depth; the first found is answered
+    /// with LoopBack's 400, `JSON string cannot contain "badKey" key.` (for a parameter in
+    /// `details.syntaxError`, for a body as the message).
+    pub fn prohibited_keys(mut self, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.prohibited_keys = keys
+            .into_iter()
+            .map(Into::into)
+            // An empty key would be every JSON document's root, refusing every body.
+            .filter(|key: &String| !key.is_empty())
+            .collect();
+        self
+    }
+
     /// Serves the explorer at `/explorer` (default) or not.
     pub fn explorer(mut self, enabled: bool) -> Self {
         self.explorer = enabled;
         self
     }
 
-    /// The OpenAPI 3.0 document of this API.
-    pub fn openapi(&self) -> Json {
-        self.document(&self.table())
+    /// The OpenAPI 3.0 document of this API, as [`RestApi::into_endpoint`] would serve it.
+    ///
+    /// # Errors
+    /// As [`RestApi::into_endpoint`]: an API that cannot be served has no document.
+    pub fn openapi(&self) -> Result<Json, BuildError> {
+        let table = self.table();
+        self.check(&table)?;
+        Ok(self.document(&table))
     }
 
     /// The route table of the resources and relations: what the router mounts and the
@@ -201,6 +350,11 @@ impl RestApi {
     }
 
     fn document(&self, table: &[RouteSpec]) -> Json {
+        let custom: Vec<&CustomApi> = self.custom.iter().filter_map(|c| c.as_ref().ok()).collect();
+        self.document_with(table, &custom)
+    }
+
+    fn document_with(&self, table: &[RouteSpec], custom: &[&CustomApi]) -> Json {
         let extra: Vec<(String, Json)> = self
             .extra_routes
             .iter()
@@ -210,7 +364,113 @@ impl RestApi {
                     .map(|item| (openapi_path(&r.path), item))
             })
             .collect();
-        openapi::document(&self.info, &self.resources, &self.relations, table, &extra)
+        openapi::document(
+            &self.info,
+            &openapi::Parts {
+                resources: &self.resources,
+                relations: &self.relations,
+                table,
+                extra_paths: &extra,
+                custom,
+                body_limit: self.body_limit,
+            },
+        )
+    }
+
+    /// The paths `into_endpoint` serves itself: the document, the explorer (when on) and the
+    /// home page (with static files).
+    fn builtin_paths(&self) -> Vec<&'static str> {
+        let mut paths = vec!["/openapi.json", "/openapi.yaml"];
+        if self.explorer {
+            paths.extend(["/explorer", "/explorer/"]);
+        }
+        if self.static_dir.is_some() {
+            paths.push("/");
+        }
+        paths
+    }
+
+    /// Refuses custom operations clashing with each other or with generated ones.
+    fn check_custom(&self, table: &[RouteSpec]) -> Result<(), BuildError> {
+        let mut custom = Vec::new();
+        for api in &self.custom {
+            custom.push(api.as_ref().map_err(Clone::clone)?);
+        }
+        if custom.is_empty() {
+            return Ok(());
+        }
+        // Served paths by shape (parameters unnamed), with the verbs and ids taken.
+        let mut paths: HashMap<String, String> = HashMap::new();
+        let mut operations: HashSet<(Method, String)> = HashSet::new();
+        let mut ids: HashSet<String> = HashSet::new();
+        for spec in table {
+            let path = spec.path.openapi();
+            paths.insert(path_shape(&path), path.clone());
+            operations.insert((spec.method.clone(), path_shape(&path)));
+            ids.insert(format!("{}.{}", spec.controller, spec.operation));
+        }
+        for extra in &self.extra_routes {
+            let path = openapi_path(&extra.path);
+            paths.insert(path_shape(&path), path);
+        }
+        // The routes `into_endpoint` adds itself.
+        for path in self.builtin_paths() {
+            paths.insert(path_shape(path), path.to_owned());
+        }
+        let generated = self.document_with(table, &[]);
+        let mut schemas: HashMap<String, Json> = generated["components"]["schemas"]
+            .as_object()
+            .map(|s| s.clone().into_iter().collect())
+            .unwrap_or_default();
+        for api in &custom {
+            for op in &api.operations {
+                let shape = path_shape(&op.path);
+                let builtin = self.builtin_paths().iter().any(|p| path_shape(p) == shape);
+                let extra = self
+                    .extra_routes
+                    .iter()
+                    .any(|r| path_shape(&openapi_path(&r.path)) == shape);
+                if builtin || extra {
+                    return Err(BuildError::DuplicatePath(op.path.clone()));
+                }
+                match paths.get(&shape) {
+                    Some(served) if *served != op.path => {
+                        return Err(BuildError::PathParameterNames {
+                            path: op.path.clone(),
+                            served: served.clone(),
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        paths.insert(shape.clone(), op.path.clone());
+                    }
+                }
+                if !operations.insert((op.method.clone(), shape)) {
+                    return Err(BuildError::DuplicateOperation {
+                        method: op.method.to_string(),
+                        path: op.path.clone(),
+                    });
+                }
+                if let Some(id) = &op.operation_id
+                    && !ids.insert(id.clone())
+                {
+                    return Err(BuildError::DuplicateOperationId(id.clone()));
+                }
+            }
+            // The same type registered by two APIs is one schema; two types of one name clash.
+            for (name, schema) in &api.schemas {
+                match schemas.get(name) {
+                    Some(taken) if taken != schema => {
+                        return Err(BuildError::DuplicateSchema(name.clone()));
+                    }
+                    Some(_) => {}
+                    None => {
+                        schemas.insert(name.clone(), schema.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn check(&self, table: &[RouteSpec]) -> Result<(), BuildError> {
@@ -258,6 +518,7 @@ impl RestApi {
                 return Err(BuildError::DuplicatePath(route.path.clone()));
             }
         }
+        self.check_custom(table)?;
         if let CorsPolicy::Origins(origins) = &self.cors
             && let Some(bad) = origins.iter().find(|o| HeaderValue::from_str(o).is_err())
         {
@@ -270,36 +531,60 @@ impl RestApi {
     ///
     /// # Errors
     /// [`BuildError`] for an invalid or duplicated base path, a model mounted twice, an unknown
-    /// relation or invalid relation path segment, or an invalid CORS origin.
-    pub fn into_endpoint(self) -> Result<BoxEndpoint<'static, Response>, BuildError> {
+    /// relation or invalid relation path segment, an invalid CORS origin, or a custom operation
+    /// clashing with another (same verb and path, same `operationId`, same schema name).
+    pub fn into_endpoint(mut self) -> Result<BoxEndpoint<'static, Response>, BuildError> {
+        let keys: Arc<[String]> = std::mem::take(&mut self.prohibited_keys).into();
+        self.resources
+            .iter_mut()
+            .for_each(|r| r.prohibited_keys = keys.clone());
+        self.relations
+            .iter_mut()
+            .for_each(|r| r.prohibited_keys = keys.clone());
         let table = self.table();
         self.check(&table)?;
         let document = self.document(&table);
         let spec_json = document.to_string();
         let spec_yaml = Bytes::from(to_yaml(&document));
         let cors = self.cors != CorsPolicy::Disabled;
+        let schemas = Arc::new(
+            document["components"]["schemas"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let mut custom_routes = Vec::new();
+        for api in self.custom.iter().filter_map(|c| c.as_ref().ok()) {
+            for op in &api.operations {
+                let served = table
+                    .iter()
+                    .find(|spec| path_shape(&spec.path.openapi()) == path_shape(&op.path));
+                let path = served.map_or_else(|| poem_path(&op.path), |spec| spec.path.poem());
+                custom_routes.push(mount::CustomRoute {
+                    path,
+                    template: op.path.clone(),
+                    method: op.method.clone(),
+                    endpoint: api.endpoint(op, schemas.clone(), self.body_limit, keys.clone()),
+                });
+            }
+        }
         let mut route = mount::mount(
             Route::new(),
             &table,
             self.resources,
             self.relations,
+            custom_routes,
             self.body_limit,
             cors,
         );
         for extra in self.extra_routes {
-            // A documented route serves the verbs its path item names; others are as given.
-            let verbs: Option<Vec<Method>> = extra
-                .path_item
-                .as_ref()
-                .and_then(Json::as_object)
-                .map(|item| {
-                    item.keys()
-                        .filter_map(|k| Method::from_bytes(k.to_ascii_uppercase().as_bytes()).ok())
-                        .collect()
-                });
-            route = match verbs {
-                Some(verbs) => route.at(extra.path, mount::allowing(extra.endpoint, verbs, cors)),
-                None => route.at(extra.path, extra.endpoint),
+            let template = openapi_path(&extra.path);
+            route = match extra.verbs {
+                Some(verbs) => route.at(
+                    extra.path,
+                    mount::allowing(&template, extra.endpoint, verbs, cors),
+                ),
+                None => route.at(extra.path, crate::observe::routed(template, extra.endpoint)),
             };
         }
         let get = || vec![Method::GET];
@@ -307,6 +592,7 @@ impl RestApi {
             .at(
                 "/openapi.json",
                 mount::allowing(
+                    "/openapi.json",
                     static_get(JSON_MEDIA_TYPE, Bytes::from(spec_json.clone())),
                     get(),
                     cors,
@@ -314,7 +600,12 @@ impl RestApi {
             )
             .at(
                 "/openapi.yaml",
-                mount::allowing(static_get("application/yaml", spec_yaml), get(), cors),
+                mount::allowing(
+                    "/openapi.yaml",
+                    static_get("application/yaml", spec_yaml),
+                    get(),
+                    cors,
+                ),
             );
         if self.explorer {
             let html = Bytes::from(crate::explorer::html(&spec_json));
@@ -322,6 +613,7 @@ impl RestApi {
                 .at(
                     "/explorer",
                     mount::allowing(
+                        "/explorer",
                         static_get("text/html; charset=utf-8", html.clone()),
                         get(),
                         cors,
@@ -329,8 +621,16 @@ impl RestApi {
                 )
                 .at(
                     "/explorer/",
-                    mount::allowing(static_get("text/html; charset=utf-8", html), get(), cors),
+                    mount::allowing(
+                        "/explorer/",
+                        static_get("text/html; charset=utf-8", html),
+                        get(),
+                        cors,
+                    ),
                 );
+        }
+        if let Some(dir) = self.static_dir {
+            route = route.nest("/", crate::files::folder(dir));
         }
         // Errors become LoopBack envelopes inside CORS, so error responses carry CORS headers
         // too; the outer layer maps anything left, and logs.
@@ -338,7 +638,10 @@ impl RestApi {
         let endpoint = route
             .around(map_errors)
             .around(move |endpoint, req| cors::apply(policy.clone(), endpoint, req))
-            .around(log_and_map_errors)
+            .around(map_remaining_errors)
+            // A panicking handler (a custom operation's) is LoopBack's 500, logged, counted.
+            .with(poem::middleware::CatchPanic::new().with_handler(panic_response))
+            .around(crate::observe::observe)
             .boxed();
         Ok(endpoint)
     }
@@ -350,6 +653,39 @@ fn openapi_path(path: &str) -> String {
         .map(|segment| match segment.strip_prefix(':') {
             Some(name) => format!("{{{name}}}"),
             None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A path's shape, its parameters unnamed: `/todos/{id}` and `/todos/{todoId}` are one route.
+fn path_shape(openapi_path: &str) -> String {
+    openapi_path
+        .split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A custom operation's OpenAPI path as this router mounts it: its first parameter `:id`, as
+/// the generated routes name theirs, the next ones `:p1`, `:p2`… (poem-openapi matches the
+/// path again with names of its own).
+fn poem_path(openapi_path: &str) -> String {
+    let mut index = 0;
+    openapi_path
+        .split('/')
+        .map(|s| {
+            if s.starts_with('{') {
+                let name = if index == 0 {
+                    ":id".to_owned()
+                } else {
+                    format!(":p{index}")
+                };
+                index += 1;
+                name
+            } else {
+                s.to_owned()
+            }
         })
         .collect::<Vec<_>>()
         .join("/")
@@ -396,31 +732,33 @@ async fn map_errors<E: Endpoint>(endpoint: Arc<E>, req: Request) -> poem::Result
     if headers > MAX_HEADERS_SIZE {
         return Ok(ApiError::headers_too_large(MAX_HEADERS_SIZE).into_response());
     }
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    map_remaining_errors(endpoint, req).await
+}
+
+/// Turns an error left by `endpoint` into LoopBack's envelope: inside CORS (by
+/// [`map_errors`]) and once more outside it, for what CORS itself leaves (the access line and
+/// metrics are `observe`'s, outside this).
+async fn map_remaining_errors<E: Endpoint>(
+    endpoint: Arc<E>,
+    req: Request,
+) -> poem::Result<Response> {
+    // The URI is reference-counted: kept for the error message without copying the path.
+    let (method, uri) = (req.method().clone(), req.uri().clone());
     Ok(match endpoint.call(req).await {
         Ok(output) => output.into_response(),
-        Err(error) => to_api_error(&error, &method, &path).into_response(),
+        Err(error) => to_api_error(&error, &method, uri.path()).into_response(),
     })
 }
 
-/// As [`map_errors`], and logs each request at `debug` (method, path, status, time).
-async fn log_and_map_errors<E: Endpoint>(endpoint: Arc<E>, req: Request) -> poem::Result<Response> {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let started = Instant::now();
-    let response = match endpoint.call(req).await {
-        Ok(output) => output.into_response(),
-        Err(error) => to_api_error(&error, &method, &path).into_response(),
-    };
-    tracing::debug!(
-        method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "request"
-    );
-    Ok(response)
+/// The answer to a handler that panicked: the cause is logged, never sent.
+fn panic_response(cause: Box<dyn std::any::Any + Send>) -> Response {
+    let message = cause
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| cause.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "a handler panicked");
+    ApiError::internal().into_response()
 }
 
 /// A poem error as a LoopBack envelope.
@@ -428,7 +766,8 @@ fn to_api_error(error: &poem::Error, method: &Method, path: &str) -> ApiError {
     if let Some(api) = error.downcast_ref::<ApiError>() {
         return api.clone();
     }
-    if error.is::<NotFoundError>() {
+    if error.is::<NotFoundError>() || error.status() == poem::http::StatusCode::NOT_FOUND {
+        // No route, or no static file.
         return ApiError::endpoint_not_found(method.as_str(), path);
     }
     if error.is::<MethodNotAllowedError>() {

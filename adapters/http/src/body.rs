@@ -1,5 +1,5 @@
 //! Reading JSON request bodies: media type, size limit (enforced while reading, so chunked
-//! bodies are bounded too), syntax and prototype-pollution keys.
+//! bodies are bounded too), syntax and prohibited (prototype-pollution and configured) keys.
 
 use poem::Request;
 use poem::error::ReadBodyError;
@@ -22,18 +22,38 @@ fn is_json_media_type(content_type: &str) -> bool {
             .is_some_and(|subtype| subtype.ends_with("+json"))
 }
 
+/// True when `req` declares a JSON body or none (a missing `Content-Type` is taken as JSON).
+pub(crate) fn declares_json(req: &Request) -> bool {
+    req.content_type().is_none_or(is_json_media_type)
+}
+
 /// Reads the request body as JSON, at most `limit` bytes. A missing `Content-Type` is taken
 /// as JSON.
 ///
 /// # Errors
 /// 415 for another media type, 413 over the limit, 400 for an empty body, invalid JSON or a
-/// `__proto__` / `constructor.prototype` key anywhere in it.
-pub(crate) async fn read_json(req: &mut Request, limit: usize) -> Result<Json, ApiError> {
+/// key LoopBack's JSON body parser refuses: `__proto__`, `constructor.prototype` or one of
+/// `prohibited_keys` (see [`refuse_prohibited_keys`]).
+pub(crate) async fn read_json(
+    req: &mut Request,
+    limit: usize,
+    prohibited_keys: &[String],
+) -> Result<Json, ApiError> {
     if let Some(content_type) = req.content_type()
         && !is_json_media_type(content_type)
     {
         return Err(ApiError::unsupported_media_type(content_type));
     }
+    let bytes = read_bytes(req, limit).await?;
+    parse_json(&bytes, prohibited_keys)
+}
+
+/// Reads the request body, whatever its media type, at most `limit` bytes (also when sent
+/// chunked, without a length).
+///
+/// # Errors
+/// 413 over the limit (also when the declared length is), 400 when it cannot be read.
+pub(crate) async fn read_bytes(req: &mut Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
     let declared_too_large = req
         .header("content-length")
         .and_then(|length| length.trim().parse::<u64>().ok())
@@ -41,8 +61,7 @@ pub(crate) async fn read_json(req: &mut Request, limit: usize) -> Result<Json, A
     if declared_too_large {
         return Err(ApiError::payload_too_large(limit));
     }
-    let bytes = req
-        .take_body()
+    req.take_body()
         .into_bytes_limit(limit)
         .await
         .map_err(|e| match e {
@@ -51,19 +70,40 @@ pub(crate) async fn read_json(req: &mut Request, limit: usize) -> Result<Json, A
                 tracing::debug!(error = %other, "could not read the request body");
                 ApiError::invalid_body_json("The request body could not be read")
             }
-        })?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+        })
+}
+
+/// True for a body of white space only (no body at all, for JSON).
+pub(crate) fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// A body read by [`read_bytes`] as JSON.
+///
+/// # Errors
+/// As [`read_json`], media type and size aside.
+pub(crate) fn parse_json(bytes: &[u8], prohibited_keys: &[String]) -> Result<Json, ApiError> {
+    if is_blank(bytes) {
         return Err(ApiError::missing_body());
     }
-    let json: Json = serde_json::from_slice(&bytes).map_err(|e| {
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::invalid_body_json(format!("The request body is not valid JSON: {e}"))
     })?;
-    if let Some(path) = portico_domain::value::prototype_key_paths(&json).first() {
-        return Err(ApiError::invalid_body_json(format!(
-            "The request body cannot contain the key at {path} (__proto__ and constructor.prototype are refused)"
-        )));
-    }
+    refuse_prohibited_keys(&json, prohibited_keys)?;
     Ok(json)
+}
+
+/// Refuses the first key LoopBack's JSON body parser refuses (`body-parser.json.ts`: its
+/// reviver is `sanitizeJsonParse` with `__proto__`, `constructor.prototype` and the configured
+/// `validation.prohibitedKeys`), with LoopBack's message, `JSON string cannot contain
+/// "badKey" key.`, as a 400 about the body.
+fn refuse_prohibited_keys(json: &Json, prohibited_keys: &[String]) -> Result<(), ApiError> {
+    match portico_domain::value::prohibited_key(json, prohibited_keys) {
+        Some(key) => Err(ApiError::invalid_body_json(
+            portico_domain::value::prohibited_key_message(&key),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A JSON body as a record of `model` for `mode`, every problem reported at once (422).
@@ -113,6 +153,36 @@ pub(crate) fn record_from_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prohibited_keys_are_refused_as_loopback_words_it() {
+        let keys = ["badKey".to_owned()];
+        for (body, key) in [
+            (
+                serde_json::json!({"title": "x", "__proto__": {"a": 1}}),
+                "__proto__",
+            ),
+            (
+                serde_json::json!({"tag": {"constructor": {"prototype": {"a": 1}}}}),
+                "constructor.prototype",
+            ),
+            (serde_json::json!({"title": "x", "badKey": 1}), "badKey"),
+            (serde_json::json!({"tag": [{"badKey.y": 1}]}), "badKey.y"),
+        ] {
+            let error = refuse_prohibited_keys(&body, &keys)
+                .expect_err(key)
+                .to_json();
+            assert_eq!(
+                error["error"],
+                serde_json::json!({"statusCode": 400, "name": "BadRequestError",
+                    "message": format!("JSON string cannot contain \"{key}\" key."),
+                    "code": "INVALID_PARAMETER_VALUE", "parameterName": "body"}),
+                "{body}"
+            );
+        }
+        assert!(refuse_prohibited_keys(&serde_json::json!({"badKey": 1}), &[]).is_ok());
+        assert!(refuse_prohibited_keys(&serde_json::json!({"badKeys": 1}), &keys).is_ok());
+    }
 
     #[test]
     fn json_media_types() {

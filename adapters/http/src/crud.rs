@@ -38,6 +38,9 @@ pub struct CrudResource {
     pub(crate) repository: Arc<dyn RecordRepository>,
     pub(crate) read_only: bool,
     pub(crate) max_page_size: u64,
+    /// Keys refused in `filter`, `where` and bodies beside LoopBack's built-in ones: the
+    /// API's [`RestApi::prohibited_keys`](crate::RestApi::prohibited_keys).
+    pub(crate) prohibited_keys: Arc<[String]>,
 }
 
 impl std::fmt::Debug for CrudResource {
@@ -60,6 +63,7 @@ impl CrudResource {
             repository,
             read_only: false,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
+            prohibited_keys: Vec::new().into(),
         }
     }
 
@@ -245,7 +249,9 @@ impl Handlers {
         let repo = self.repository();
         match operation {
             Operation::Create => {
-                let json = body::read_json(&mut req, self.body_limit).await?;
+                let json =
+                    body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
+                        .await?;
                 let record = self.record(&json, WriteMode::Create)?;
                 let created = repo.create(record).await?;
                 Ok(json_response(&self.model().to_public_json(&created)))
@@ -264,7 +270,9 @@ impl Handlers {
             }
             Operation::UpdateAll => {
                 let condition = self.where_param(&query)?;
-                let json = body::read_json(&mut req, self.body_limit).await?;
+                let json =
+                    body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
+                        .await?;
                 let patch = self.record(&json, WriteMode::Patch)?;
                 let count = repo.update_all_checked(patch, condition).await?;
                 Ok(json_response(&json!({ "count": count })))
@@ -282,7 +290,9 @@ impl Handlers {
             Operation::UpdateById => {
                 let id = self.path_id(&req)?;
                 let expected = etag::if_match(self.model(), &req)?;
-                let json = body::read_json(&mut req, self.body_limit).await?;
+                let json =
+                    body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
+                        .await?;
                 let mut patch = self.record(&json, WriteMode::Patch)?;
                 etag::expect(self.model(), &mut patch, expected);
                 etag::checked(repo.update_by_id(id, patch).await, expected)?;
@@ -291,7 +301,9 @@ impl Handlers {
             Operation::ReplaceById => {
                 let id = self.path_id(&req)?;
                 let expected = etag::if_match(self.model(), &req)?;
-                let json = body::read_json(&mut req, self.body_limit).await?;
+                let json =
+                    body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
+                        .await?;
                 let mut record = self.record(&json, WriteMode::Replace)?;
                 etag::expect(self.model(), &mut record, expected);
                 etag::checked(repo.replace_by_id(id, record).await, expected)?;
@@ -329,6 +341,7 @@ impl Handlers {
             self.model(),
             self.resource.check_options(),
             self.resource.max_page_size,
+            &self.resource.prohibited_keys,
         )
     }
 
@@ -344,15 +357,23 @@ impl Handlers {
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Checked<Filter>>, ApiError> {
-        params::filter(query, self.model(), self.resource.check_options())
+        params::filter(
+            query,
+            self.model(),
+            self.resource.check_options(),
+            &self.resource.prohibited_keys,
+        )
     }
 
     /// The `where` parameter; everything when absent.
     fn where_param(&self, query: &str) -> Result<Checked<Where>, ApiError> {
-        Ok(
-            params::where_(query, self.model(), self.resource.check_options())?
-                .unwrap_or_else(Checked::all),
-        )
+        Ok(params::where_(
+            query,
+            self.model(),
+            self.resource.check_options(),
+            &self.resource.prohibited_keys,
+        )?
+        .unwrap_or_else(Checked::all))
     }
 }
 

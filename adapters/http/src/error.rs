@@ -47,6 +47,49 @@ impl ApiError {
         )
     }
 
+    /// 400 `BAD_REQUEST` with this message: a request a custom operation refuses.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "BAD_REQUEST",
+            message,
+        )
+    }
+
+    /// 403 `FORBIDDEN` with this message.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "ForbiddenError",
+            "FORBIDDEN",
+            message,
+        )
+    }
+
+    /// 404 `NOT_FOUND` with this message (a missing entity is rather the domain's
+    /// `Error::NotFound`, which reads as LoopBack's `ENTITY_NOT_FOUND`).
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "NotFoundError", "NOT_FOUND", message)
+    }
+
+    /// 409 `CONFLICT` with this message: the request clashes with the entity's state (an
+    /// order cancelled twice).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::CONFLICT, "ConflictError", "CONFLICT", message)
+    }
+
+    /// 422 `UNPROCESSABLE_ENTITY` with this message: a well-formed request a business rule
+    /// refuses.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UnprocessableEntityError",
+            "UNPROCESSABLE_ENTITY",
+            message,
+        )
+    }
+
     /// An error with this status, name, code and message, without details.
     pub fn new(
         status: StatusCode,
@@ -154,6 +197,33 @@ impl ApiError {
         .with_field("parameterName", parameter)
     }
 
+    /// 400 for a JSON parameter LoopBack's `parseJson` refuses, in the shape of its
+    /// `coerceParameter`: `Invalid data <data as JSON> for parameter "filter".` with
+    /// `details: {"syntaxError": reason}` (an object, not a list of problems). `data` is the
+    /// value as sent: the text of URL-encoded JSON, the object of the bracket form.
+    pub(crate) fn unparsable_parameter(parameter: &str, data: &Json, reason: String) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "INVALID_PARAMETER_VALUE",
+            format!("Invalid data {data} for parameter \"{parameter}\"."),
+        )
+        .with_details(json!({ "syntaxError": reason }))
+        .with_field("parameterName", parameter)
+    }
+
+    /// 400 for a required parameter left out, as LoopBack words it:
+    /// `Required parameter limit is missing!`
+    pub fn missing_parameter(parameter: &str) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequestError",
+            "MISSING_REQUIRED_PARAMETER",
+            format!("Required parameter {parameter} is missing!"),
+        )
+        .with_field("parameterName", parameter)
+    }
+
     /// 400 for a body that is required but empty.
     pub fn missing_body() -> Self {
         ApiError::new(
@@ -174,6 +244,17 @@ impl ApiError {
             reason,
         )
         .with_field("parameterName", "body")
+    }
+
+    /// 422 for a body breaking its schema, with AJV-shaped `details`, as LoopBack words it.
+    pub(crate) fn validation_failed(details: Json) -> Self {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "UnprocessableEntityError",
+            "VALIDATION_FAILED",
+            VALIDATION_MESSAGE,
+        )
+        .with_details(details)
     }
 
     /// 413 for a body over the configured limit.
@@ -238,6 +319,42 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// So a custom operation can fail with `ApiError` (`Result<Json<T>, ApiError>`), and `?` turns
+/// it into a poem error that still renders as the envelope.
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> Response {
+        self.clone().into_response()
+    }
+}
+
+/// In a custom operation's document, `ApiError` is the `default` response: LoopBack's envelope
+/// for any error status (Portico adds the statuses it answers itself, such as 400 and 422).
+impl poem_openapi::ApiResponse for ApiError {
+    fn meta() -> poem_openapi::registry::MetaResponses {
+        use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef};
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "An error, in LoopBack's envelope",
+                status: None,
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: JSON_MEDIA_TYPE,
+                    schema: MetaSchemaRef::Reference(crate::openapi::ERROR_SCHEMA.to_owned()),
+                }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut poem_openapi::registry::Registry) {
+        // The document always publishes `loopback.Error` beside custom operations.
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -431,7 +548,7 @@ mod tests {
 
     #[test]
     fn not_found_reads_as_loopback_does() {
-        let api = ApiError::from(Error::not_found("Todo", &portico_domain::Value::Int(99)));
+        let api = ApiError::from(Error::not_found("Todo", 99));
         assert_eq!(
             api.to_json(),
             json!({"error": {"statusCode": 404, "name": "Error",
@@ -490,6 +607,23 @@ mod tests {
         assert_eq!(body["error"]["parameterName"], "where");
         assert_eq!(body["error"]["details"].as_array().map(Vec::len), Some(2));
         assert_eq!(body["error"]["details"][0]["path"], "/where/titel");
+    }
+
+    #[test]
+    fn unparsable_parameters_read_as_loopback_does() {
+        let api = ApiError::unparsable_parameter(
+            "filter",
+            &json!(r#"{"where":{"badKey":1}}"#),
+            "JSON string cannot contain \"badKey\" key.".to_owned(),
+        );
+        assert_eq!(
+            api.to_json(),
+            json!({"error": {"statusCode": 400, "name": "BadRequestError",
+                "message": r#"Invalid data "{\"where\":{\"badKey\":1}}" for parameter "filter"."#,
+                "code": "INVALID_PARAMETER_VALUE",
+                "details": {"syntaxError": "JSON string cannot contain \"badKey\" key."},
+                "parameterName": "filter"}})
+        );
     }
 
     #[test]

@@ -14,10 +14,21 @@ pub(crate) fn html(spec_json: &str) -> String {
     placeholder
         .swagger_ui_html()
         .replacen(&placeholder.spec(), &embedded, 1)
+        // LoopBack's explorer page is titled so, and its clients' tests look for it.
+        .replacen(
+            "<title>Swagger UI</title>",
+            "<title>LoopBack API Explorer</title>",
+            1,
+        )
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_page_is_titled_as_loopbacks() {
+        assert!(super::html("{}").contains("<title>LoopBack API Explorer</title>"));
+    }
+
     #[test]
     fn the_page_embeds_our_document() {
         let page = super::html(r#"{"openapi":"3.0.0","info":{"title":"marker-title"}}"#);

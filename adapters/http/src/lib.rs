@@ -84,31 +84,64 @@
 //! Any origin by default, as LoopBack; see [`CorsPolicy`]. A preflight lists exactly the verbs
 //! its path serves, read from the same route table as the router and the document.
 //!
-//! ## Logs
+//! ## Custom endpoints
 //!
-//! Each request is logged at `debug` (method, path, status, time), each 5xx with its cause at
-//! `error`, through [`tracing`](https://docs.rs/tracing).
+//! [`RestApi::api`] mounts a poem-openapi `#[OpenApi]` impl of the app's own beside the
+//! generated routes: typed path, query and body parameters, the app's `Object`s, and its
+//! entities as [`Model`] / [`NewModel`] (the model's schema from `components/schemas`, its
+//! validation). Each operation joins the same document and router (a path may carry generated
+//! and custom verbs); clashes are a [`BuildError`]. A custom operation fails with [`ApiError`]
+//! (`From<portico_domain::Error>`, so `?` on a repository call works) and every rejection is
+//! the envelope above: a bad parameter 400 `INVALID_PARAMETER_VALUE` naming it, a body
+//! breaking its schema 422 `VALIDATION_FAILED` with AJV-shaped `details`, 413, 415.
+//!
+//! ## Static files
+//!
+//! [`RestApi::static_files`] serves a folder for `GET` paths no route serves, its `index.html`
+//! at `/` (LoopBack's `public/` home page).
+//!
+//! ## Logs, request ids and metrics
+//!
+//! The outermost layer gives every request an id (`x-request-id`, taken from the request when
+//! it is 1–128 letters, digits or `-._:`, else generated; sent back on the response), runs it
+//! in a `request` span carrying it (so every line logged while serving it does), and logs one
+//! access line at `info` (target `portico_http::access`: `method`, `route` — the route
+//! template, `/todos/{id}` —, `status`, `elapsed_ms`, and LoopBack's `combined` line without
+//! the query string as the message). It records `http_requests_total` and
+//! `http_request_duration_seconds` (labels `method`, `path` = the route template or
+//! `<unmatched>`, `status`) and `http_requests_in_flight` through the
+//! [`metrics`](https://docs.rs/metrics) facade: also for 404, 405, 413, 414 and 431. Each 5xx is
+//! logged with its cause at `error`, through [`tracing`](https://docs.rs/tracing).
 #![warn(missing_docs)]
 
 mod api;
 mod body;
 mod cors;
 mod crud;
+mod custom;
 mod error;
 mod etag;
 mod explorer;
+mod files;
 mod mount;
+mod observe;
 mod openapi;
 mod params;
 mod relation;
 mod routes;
+mod schema_check;
+pub mod testing;
 
 pub use api::{
     BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, MAX_HEADERS_SIZE, MAX_URL_LENGTH, RestApi,
 };
 pub use crud::{CrudResource, DEFAULT_MAX_PAGE_SIZE};
+pub use custom::{Model, NewModel};
 pub use error::ApiError;
 pub use openapi::ApiInfo;
+/// HTTP statuses, for [`ApiError::new`].
+#[doc(no_inline)]
+pub use poem::http::StatusCode;
 #[doc(no_inline)]
 pub use portico_domain::ModelDef;
 #[doc(no_inline)]
@@ -116,3 +149,9 @@ pub use portico_ports::CrudRepository;
 #[doc(no_inline)]
 pub use portico_ports::RecordRepository;
 pub use relation::RelationResource;
+
+/// The names of the metrics the adapter records (through the `metrics` facade), for the app
+/// that installs a recorder.
+pub mod metric_names {
+    pub use crate::observe::{REQUEST_DURATION_SECONDS, REQUESTS_IN_FLIGHT, REQUESTS_TOTAL};
+}

@@ -8,19 +8,35 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, RouteM
 
 use crate::crud::{self, CrudResource};
 use crate::error::ApiError;
+use crate::observe::routed;
 use crate::relation::{self, RelationResource};
 use crate::routes::{Handler, RouteSpec};
 
 /// How long browsers may cache a preflight answer, as LoopBack's default CORS options.
 const PREFLIGHT_MAX_AGE: &str = "86400";
 
+/// A custom operation's endpoint, at a path as poem writes it.
+pub(crate) struct CustomRoute {
+    /// `/todo-lists/:id/complete`; the generated path's spelling where it shares one.
+    pub(crate) path: String,
+    /// The path as the document writes it (`/todo-lists/{id}/complete`): the route template
+    /// logs and metrics name.
+    pub(crate) template: String,
+    /// The verb.
+    pub(crate) method: Method,
+    /// What serves it.
+    pub(crate) endpoint: BoxEndpoint<'static, Response>,
+}
+
 /// Mounts every row of `table` on `route`, served by the handlers of `resources` and
-/// `relations` (which the rows index).
+/// `relations` (which the rows index), and the custom operations beside them (on the same
+/// path where they share one).
 pub(crate) fn mount(
     mut route: Route,
     table: &[RouteSpec],
     resources: Vec<CrudResource>,
     relations: Vec<RelationResource>,
+    custom: Vec<CustomRoute>,
     body_limit: usize,
     cors: bool,
 ) -> Route {
@@ -32,18 +48,28 @@ pub(crate) fn mount(
         .into_iter()
         .map(|r| relation::Handlers::new(r, body_limit))
         .collect();
-    // Paths in table order, each with its rows.
-    let mut paths: Vec<(String, Vec<&RouteSpec>)> = Vec::new();
+    // Paths in table order, each with its rows, then the custom operations' paths.
+    let mut paths: Vec<(String, String, Vec<&RouteSpec>, Vec<CustomRoute>)> = Vec::new();
     for spec in table {
         let path = spec.path.poem();
-        match paths.iter_mut().find(|(p, _)| *p == path) {
-            Some((_, rows)) => rows.push(spec),
-            None => paths.push((path, vec![spec])),
+        match paths.iter_mut().find(|(p, ..)| *p == path) {
+            Some((_, _, rows, _)) => rows.push(spec),
+            None => paths.push((path, spec.path.openapi(), vec![spec], Vec::new())),
         }
     }
-    for (path, rows) in paths {
+    for op in custom {
+        match paths.iter_mut().find(|(p, ..)| *p == op.path) {
+            Some((.., ops)) => ops.push(op),
+            None => paths.push((op.path.clone(), op.template.clone(), Vec::new(), vec![op])),
+        }
+    }
+    for (path, template, rows, ops) in paths {
         let mut methods = RouteMethod::new();
         let mut allowed = Vec::new();
+        for op in ops {
+            methods = methods.method(op.method.clone(), op.endpoint);
+            allowed.push(op.method);
+        }
         for spec in rows {
             let endpoint = match spec.handler {
                 Handler::Crud(index, operation) => crud[index].endpoint(operation),
@@ -56,7 +82,7 @@ pub(crate) fn mount(
             methods = methods.method(spec.method.clone(), endpoint);
             allowed.push(spec.method.clone());
         }
-        route = route.at(path, Methods::new(methods, allowed, cors));
+        route = route.at(path, routed(template, Methods::new(methods, allowed, cors)));
     }
     route
 }
@@ -148,13 +174,15 @@ impl<E: Endpoint> Endpoint for Methods<E> {
     }
 }
 
-/// `endpoint` serving `allowed` only, as a boxed endpoint (extra and static routes).
+/// `endpoint` serving `allowed` only at the route `template`, as a boxed endpoint (extra and
+/// static routes).
 pub(crate) fn allowing(
+    template: &str,
     endpoint: impl Endpoint<Output = Response> + 'static,
     allowed: Vec<Method>,
     cors: bool,
 ) -> BoxEndpoint<'static, Response> {
-    Methods::new(endpoint, allowed, cors).boxed()
+    routed(template, Methods::new(endpoint, allowed, cors)).boxed()
 }
 
 #[cfg(test)]

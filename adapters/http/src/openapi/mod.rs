@@ -27,9 +27,16 @@ use portico_domain::{CheckOptions, ModelDef};
 use serde_json::{Map, Value as Json, json};
 
 use crate::crud::CrudResource;
+use crate::custom::{self, CustomApi, ModelSchema};
 use crate::relation::RelationResource;
 use crate::routes::{RouteSpec, key_set_by_relation};
+pub(crate) use schema::ERROR_SCHEMA;
 use schema::{Variant, model_schema};
+
+/// `{"$ref": "#/components/schemas/loopback.Error"}`.
+pub(crate) fn error_schema_ref() -> Json {
+    schema::schema_ref(ERROR_SCHEMA)
+}
 
 /// The title and version the document announces.
 #[derive(Debug, Clone)]
@@ -120,28 +127,68 @@ fn add_relation_schemas(schemas: &mut Map<String, Json>, resource: &RelationReso
     }
 }
 
-/// The whole document: info, the routes of `table` (built from `resources` and `relations`),
-/// extra documented paths, schemas.
-pub(crate) fn document(
-    info: &ApiInfo,
-    resources: &[CrudResource],
-    relations: &[RelationResource],
-    table: &[RouteSpec],
-    extra_paths: &[(String, Json)],
-) -> Json {
+/// What a document is made of.
+pub(crate) struct Parts<'a> {
+    /// The CRUD resources.
+    pub(crate) resources: &'a [CrudResource],
+    /// The relation resources.
+    pub(crate) relations: &'a [RelationResource],
+    /// The route table built from both.
+    pub(crate) table: &'a [RouteSpec],
+    /// Documented extra routes: path and path item.
+    pub(crate) extra_paths: &'a [(String, Json)],
+    /// The custom APIs.
+    pub(crate) custom: &'a [&'a CustomApi],
+    /// The body limit (told in 413 responses).
+    pub(crate) body_limit: usize,
+}
+
+/// The whole document: info, the routes of the table, the custom operations, extra documented
+/// paths, schemas.
+pub(crate) fn document(info: &ApiInfo, parts: &Parts<'_>) -> Json {
     let mut paths = Map::new();
     let mut schemas = Map::new();
-    for (path, item) in extra_paths {
+    for (path, item) in parts.extra_paths {
         paths.insert(path.clone(), item.clone());
     }
-    operation::add_paths(&mut paths, table);
-    for resource in resources {
+    operation::add_paths(&mut paths, parts.table);
+    for resource in parts.resources {
         add_resource_schemas(&mut schemas, resource);
     }
-    for relation in relations {
+    for relation in parts.relations {
         add_relation_schemas(&mut schemas, relation);
     }
-    if !table.is_empty() {
+    let mut tags = Vec::new();
+    for api in parts.custom {
+        for op in &api.operations {
+            let mut op = op.clone();
+            custom::add_error_responses(&mut op, parts.body_limit);
+            let item = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
+            if let Some(item) = item.as_object_mut() {
+                item.insert(op.method.as_str().to_ascii_lowercase(), op.object);
+            }
+        }
+        for (name, schema) in &api.schemas {
+            schemas
+                .entry(name.clone())
+                .or_insert_with(|| schema.clone());
+        }
+        for (model, which) in &api.models {
+            let variant = match which {
+                ModelSchema::Entity => Variant::Response,
+                ModelSchema::New => Variant::New,
+            };
+            let (name, schema) = model_schema(model, variant);
+            schemas.entry(name).or_insert(schema);
+        }
+        for tag in &api.tags {
+            // One entry per name: several impls may share a `Tags` enum.
+            if !tags.iter().any(|t: &Json| t["name"] == tag["name"]) {
+                tags.push(tag.clone());
+            }
+        }
+    }
+    if !parts.table.is_empty() || !parts.custom.is_empty() {
         schemas.insert(schema::ERROR_SCHEMA.to_owned(), schema::error_schema());
     }
     let mut info_object = Map::new();
@@ -150,11 +197,17 @@ pub(crate) fn document(
     if let Some(description) = &info.description {
         info_object.insert("description".into(), json!(description));
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.0.0",
         "info": info_object,
         "paths": paths,
         "servers": [{"url": "/"}],
         "components": {"schemas": schemas},
-    })
+    });
+    if !tags.is_empty()
+        && let Some(object) = document.as_object_mut()
+    {
+        object.insert("tags".into(), Json::Array(tags));
+    }
+    document
 }

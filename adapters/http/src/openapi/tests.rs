@@ -18,7 +18,17 @@ use crate::{CrudResource, DEFAULT_BODY_LIMIT};
 /// The document of these resources and relations, from their route table.
 fn doc(info: &ApiInfo, resources: &[CrudResource], relations: &[RelationResource]) -> Json {
     let table = crate::routes::table(resources, relations, DEFAULT_BODY_LIMIT);
-    document(info, resources, relations, &table, &[])
+    document(
+        info,
+        &super::Parts {
+            resources,
+            relations,
+            table: &table,
+            extra_paths: &[],
+            custom: &[],
+            body_limit: DEFAULT_BODY_LIMIT,
+        },
+    )
 }
 
 /// LoopBack's Todo model, as the app declares it.

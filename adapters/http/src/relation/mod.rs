@@ -58,6 +58,9 @@ pub struct RelationResource {
     pub(crate) segment: String,
     pub(crate) read_only: bool,
     pub(crate) max_page_size: u64,
+    /// Keys refused in `filter`, `where` and bodies beside LoopBack's built-in ones: the
+    /// API's [`RestApi::prohibited_keys`](crate::RestApi::prohibited_keys).
+    pub(crate) prohibited_keys: Arc<[String]>,
 }
 
 impl std::fmt::Debug for RelationResource {
@@ -93,6 +96,7 @@ impl RelationResource {
             relation,
             read_only: false,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
+            prohibited_keys: Vec::new().into(),
         }
     }
 
@@ -292,7 +296,9 @@ impl Handlers {
                 Ok(json_response(&target.to_public_json(&found)))
             }
             RelationOperation::Create => {
-                let json = body::read_json(&mut req, self.body_limit).await?;
+                let json =
+                    body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
+                        .await?;
                 let record = body::record_from_json(
                     target,
                     &json,
@@ -304,7 +310,9 @@ impl Handlers {
             }
             RelationOperation::Patch => {
                 let condition = self.where_param(&query)?;
-                let json = body::read_json(&mut req, self.body_limit).await?;
+                let json =
+                    body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
+                        .await?;
                 let patch = body::record_from_json(target, &json, WriteMode::Patch, None)?;
                 let count = self.related(id).await?.patch(patch, condition).await?;
                 Ok(json_response(&json!({ "count": count })))
@@ -326,6 +334,7 @@ impl Handlers {
             self.target,
             self.resource.check_options(),
             self.resource.max_page_size,
+            &self.resource.prohibited_keys,
         )
         .map(Checked::into_inner)
     }
@@ -348,17 +357,23 @@ impl Handlers {
     }
 
     fn filter_param(&self, query: &str) -> Result<Option<Filter>, ApiError> {
-        Ok(
-            params::filter(query, self.target, self.resource.check_options())?
-                .map(Checked::into_inner),
-        )
+        Ok(params::filter(
+            query,
+            self.target,
+            self.resource.check_options(),
+            &self.resource.prohibited_keys,
+        )?
+        .map(Checked::into_inner))
     }
 
     fn where_param(&self, query: &str) -> Result<Option<Where>, ApiError> {
-        Ok(
-            params::where_(query, self.target, self.resource.check_options())?
-                .map(Checked::into_inner),
-        )
+        Ok(params::where_(
+            query,
+            self.target,
+            self.resource.check_options(),
+            &self.resource.prohibited_keys,
+        )?
+        .map(Checked::into_inner))
     }
 }
 

@@ -76,6 +76,8 @@ pub struct Settings {
     pub max_page_size: u64,
     pub body_limit: usize,
     pub read_only: bool,
+    /// `RestApi::prohibited_keys`.
+    pub prohibited_keys: Vec<String>,
 }
 
 impl Default for Settings {
@@ -85,6 +87,7 @@ impl Default for Settings {
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             body_limit: DEFAULT_BODY_LIMIT,
             read_only: false,
+            prohibited_keys: Vec::new(),
         }
     }
 }
@@ -133,6 +136,7 @@ pub fn api(
         )
         .cors(settings.cors.clone())
         .body_limit(settings.body_limit)
+        .prohibited_keys(settings.prohibited_keys.clone())
         .into_endpoint()
         .map_err(|e| e.to_string())
 }

@@ -173,6 +173,118 @@ pub fn prototype_keys_are_refused(ctx: &mut Ctx) -> Outcome {
     )
 }
 
+/// LoopBack's example-todo acceptance cases ("rejects request with invalid keys -
+/// constructor.prototype", "- __proto__", "rejects request with prohibited keys - badKey", with
+/// the app configured as `prohibitedKeys: ['badKey']`), and the configured key on the other
+/// routes and in bodies.
+pub fn prohibited_keys_are_refused_as_loopback_does(ctx: &mut Ctx) -> Outcome {
+    let app = ctx.start_app(&Settings {
+        prohibited_keys: vec!["badKey".to_owned()],
+        ..Settings::default()
+    })?;
+    let client = app.client;
+    for (where_, key) in [
+        (
+            r#"{"constructor.prototype":{"toString":"def"}}"#,
+            "constructor.prototype",
+        ),
+        (r#"{"__proto__":{"toString":"def"}}"#, "__proto__"),
+        (r#"{"badKey":{"toString":"def"}}"#, "badKey"),
+    ] {
+        let value = format!(
+            r#"{{"offset":0,"limit":100,"skip":0,"where":{where_},"fields":{{"title":true,"id":true}}}}"#
+        );
+        let response = client.get(&format!("/notes?filter={}", encode(&value)))?;
+        let error = expect_error(&response, 400, "INVALID_PARAMETER_VALUE", key)?;
+        let expected = json!({
+            "statusCode": 400,
+            "name": "BadRequestError",
+            "message": format!("Invalid data {} for parameter \"filter\".", json!(value)),
+            "code": "INVALID_PARAMETER_VALUE",
+            "details": {"syntaxError": format!("JSON string cannot contain \"{key}\" key.")},
+            "parameterName": "filter",
+        });
+        ensure(error == expected, || {
+            format!("{key}: expected {expected}, got {error}")
+        })?;
+    }
+    let syntax_error = |response: &crate::support::client::Response, what: &str| {
+        expect_error(response, 400, "INVALID_PARAMETER_VALUE", what).and_then(|error| {
+            ensure(
+                error["details"]["syntaxError"] == "JSON string cannot contain \"badKey.x\" key.",
+                || format!("{what}: {error}"),
+            )
+        })
+    };
+    syntax_error(
+        &client.get(&format!(
+            "/notes/count?where={}",
+            encode(r#"{"tag":{"badKey.x":1}}"#)
+        ))?,
+        "count where",
+    )?;
+    syntax_error(
+        &client.get("/notes/1?filter[where][badKey.x]=1")?,
+        "find by id, bracket form",
+    )?;
+    syntax_error(
+        &client.get(&format!(
+            "/folders/1/notes?filter={}",
+            encode(r#"{"where":{"badKey.x":1}}"#)
+        ))?,
+        "relation filter",
+    )?;
+    // Bodies: LoopBack's JSON body parser refuses the same keys, with the same words.
+    let body = |response: &crate::support::client::Response, key: &str, what: &str| {
+        expect_error(response, 400, "INVALID_PARAMETER_VALUE", what).and_then(|error| {
+            ensure(
+                error["message"] == format!("JSON string cannot contain \"{key}\" key.")
+                    && error["parameterName"] == "body",
+                || format!("{what}: {error}"),
+            )
+        })
+    };
+    let tagged = json!({"title": "x", "tag": {"badKey": {"y": 1}}});
+    body(&client.json("POST", "/notes", &tagged)?, "badKey", "create")?;
+    body(
+        &client.json("PATCH", "/notes", &json!({"tag": [{"badKey.z": 1}]}))?,
+        "badKey.z",
+        "update all",
+    )?;
+    body(
+        &client.json("POST", "/folders/1/notes", &tagged)?,
+        "badKey",
+        "relation create",
+    )?;
+    body(
+        &client.raw(
+            "POST",
+            "/notes",
+            "application/json",
+            br#"{"title":"x","tag":{"constructor":{"prototype":1}}}"#,
+        )?,
+        "constructor.prototype",
+        "built-in key in a body",
+    )?;
+    expect_json(
+        &client.get("/notes/count")?,
+        &json!({"count": 0}),
+        "nothing created",
+    )?;
+    // Without the setting, the key is data like any other.
+    let default = ctx.app()?;
+    expect_status(
+        &default.json("POST", "/notes", &tagged)?,
+        200,
+        "default settings",
+    )?;
+    let found = default.get(&format!(
+        "/notes?filter={}",
+        encode(r#"{"where":{"tag":{"exists":true}},"skip":0,"offset":0}"#)
+    ))?;
+    expect_status(&found, 200, "skip and offset together")
+}
+
 pub fn empty_patches_are_400(ctx: &mut Ctx) -> Outcome {
     let client = ctx.app()?;
     let id = create(&client, json!({"title": "x"}))?;

@@ -67,6 +67,7 @@ pub fn all() -> Vec<Case> {
         document::extra_routes_are_served_and_documented,
         document::cors_allows_any_origin_by_default,
         document::cors_can_be_restricted,
+        errors::prohibited_keys_are_refused_as_loopback_does,
         errors::unavailable_backends_are_503,
         errors::backend_failures_are_500_without_internals,
         errors::unsupported_operators_are_501,
