@@ -13,6 +13,10 @@
 #   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 50)
 #   SCHEMATHESIS_BACKENDS      the DATABASE_URLs to run on (default "memory: sqlite::memory:")
 #   SCHEMATHESIS_TIMEOUT       seconds one backend's run may take before it fails (default 300)
+#   SCHEMATHESIS_APP           the app binary to fuzz (default portico-todo; portico-todo-list
+#                              has typed operations of its own)
+#   SCHEMATHESIS_PATHS         a regular expression: fuzz only the operations of matching paths
+#                              (default every operation)
 set -euo pipefail
 
 version="4.32.5"
@@ -23,6 +27,11 @@ source "$(dirname "$0")/start-app.sh"
 venv="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/portico/schemathesis-$version}"
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 backends="${SCHEMATHESIS_BACKENDS:-memory: sqlite::memory:}"
+app="${SCHEMATHESIS_APP:-portico-todo}"
+paths=()
+if [ -n "${SCHEMATHESIS_PATHS:-}" ]; then
+    paths=(--include-path-regex "$SCHEMATHESIS_PATHS")
+fi
 run_timeout="${SCHEMATHESIS_TIMEOUT:-300}"
 work="$(mktemp -d)"
 app_pid=""
@@ -57,10 +66,10 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "version $version
 fi
 
 cd "$root"
-cargo build --quiet --all-features -p portico-todo --bin portico-todo
+cargo build --quiet --all-features -p "$app" --bin "$app"
 target_dir="$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-binary="$target_dir/debug/portico-todo"
+binary="$target_dir/debug/$app"
 
 failed=()
 for database_url in $backends; do
@@ -69,6 +78,7 @@ for database_url in $backends; do
     # Run from the scratch directory: Schemathesis keeps its example database in the cwd.
     if (cd "$work" && timeout "$run_timeout" "$venv/bin/schemathesis" run "$url/openapi.json" \
         --checks all \
+        "${paths[@]}" \
         --phases examples,coverage,fuzzing,stateful \
         --seed "$seed" \
         --max-examples "$max_examples" \
@@ -85,4 +95,4 @@ done
 if [ "${#failed[@]}" -gt 0 ]; then
     fail "conformance failures on: ${failed[*]}"
 fi
-echo "schemathesis: OK on $backends (seed $seed, $max_examples examples per operation)"
+echo "schemathesis: $app OK on $backends (seed $seed, $max_examples examples per operation)"

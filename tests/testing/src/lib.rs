@@ -28,14 +28,20 @@
 
 use std::io::Write;
 use std::sync::OnceLock;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
 use std::time::{Duration, Instant};
 
 pub use portico_conformance::services::Service;
 use portico_conformance::services::{self, ServiceUrl};
-pub use portico_conformance::{Hook, HookedStore, StoreOp, TestStore, Unavailable};
+pub use portico_conformance::{Hook, HookedStore, StoreOp, Teardown, TestStore, Unavailable};
 use portico_memory::MemoryStore;
+#[cfg(feature = "mongodb")]
 use portico_mongo::{MongoConfig, MongoStore};
-use portico_sql::{SqlOptions, SqlStore};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use portico_sql::SqlOptions;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+use portico_sql::SqlStore;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use sqlx::Executor;
 
 /// A backend a test can run on.
@@ -78,6 +84,17 @@ impl Backend {
         self.service().and_then(|s| server_url(s).err())
     }
 
+    /// The cargo feature of portico-testing that brings it (`memory` always is).
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
+            Backend::Mongo => "mongodb",
+        }
+    }
+
     /// A short name (`postgres`…).
     pub fn name(self) -> &'static str {
         match self {
@@ -97,10 +114,19 @@ impl Backend {
 pub async fn store(backend: Backend) -> Result<TestStore, Unavailable> {
     match backend {
         Backend::Memory => Ok(TestStore::new(MemoryStore::new())),
+        #[cfg(feature = "sqlite")]
         Backend::Sqlite => Ok(TestStore::new(SqlStore::connect("sqlite::memory:").await?)),
+        #[cfg(feature = "postgres")]
         Backend::Postgres => postgres(&server_url(Service::Postgres)?).await,
+        #[cfg(feature = "mysql")]
         Backend::MySql => mysql(&server_url(Service::MySql)?).await,
+        #[cfg(feature = "mongodb")]
         Backend::Mongo => mongo(&server_url(Service::Mongo)?).await,
+        #[allow(unreachable_patterns)] // every backend's feature on
+        off => Err(Unavailable(format!(
+            "the `{}` feature of portico-testing is off",
+            off.feature()
+        ))),
     }
 }
 
@@ -143,11 +169,13 @@ pub fn server_url(service: Service) -> Result<String, Unavailable> {
         .map_err(Clone::clone)
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
 fn fresh_name() -> String {
     format!("portico_t_{}", uuid::Uuid::new_v4().simple())
 }
 
 /// Retries while a just-started container finishes initialising.
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
 async fn retry<T, E: std::fmt::Display, F: std::future::Future<Output = Result<T, E>>>(
     mut attempt: impl FnMut() -> F,
 ) -> Result<T, Unavailable> {
@@ -167,6 +195,7 @@ async fn retry<T, E: std::fmt::Display, F: std::future::Future<Output = Result<T
 ///
 /// # Errors
 /// [`Unavailable`] when the server cannot be reached.
+#[cfg(feature = "postgres")]
 pub async fn postgres(url: &str) -> Result<TestStore, Unavailable> {
     let admin = retry(|| {
         sqlx::postgres::PgPoolOptions::new()
@@ -195,6 +224,7 @@ pub async fn postgres(url: &str) -> Result<TestStore, Unavailable> {
 ///
 /// # Errors
 /// [`Unavailable`] when the server cannot be reached.
+#[cfg(feature = "mysql")]
 pub async fn mysql(url: &str) -> Result<TestStore, Unavailable> {
     let admin = retry(|| {
         sqlx::mysql::MySqlPoolOptions::new()
@@ -225,6 +255,7 @@ pub async fn mysql(url: &str) -> Result<TestStore, Unavailable> {
 ///
 /// # Errors
 /// [`Unavailable`] when the server cannot be reached.
+#[cfg(feature = "mongodb")]
 pub async fn mongo(url: &str) -> Result<TestStore, Unavailable> {
     let config = MongoConfig::new(url).database(fresh_name());
     let store = retry(|| {

@@ -7,7 +7,7 @@
 //!   stored and no 503 left a row.
 //! - `private_postgres::sigterm_finishes_in_flight_requests` and
 //!   `memory::shutdown_finishes_in_flight_requests`: graceful shutdown, on the binary (SIGTERM)
-//!   and in-process (`portico_todo::serve`'s shutdown future).
+//!   and in-process (`portico::server::serve`'s shutdown future).
 //!
 //! (Concurrent conflicts and `ETag`/`If-Match` are the HTTP adapter's, tested on every backend
 //! by `adapters/http/tests/e2e`.) Without PostgreSQL binaries the private-cluster cases are

@@ -141,6 +141,24 @@ fn outage(pg: &PrivatePostgres, app: &mut AppProcess, client: Client) -> Outcome
         ensure(ping.status == 200, || {
             format!("/ping during the outage: {} {}", ping.status, ping.text())
         })?;
+        // Readiness tells the database is down (LoopBack's shape), liveness does not.
+        let ready = client.get("/ready")?;
+        ensure(
+            ready.status == 503
+                && ready.json()["status"] == "DOWN"
+                && ready.json()["checks"][0]["state"] == "DOWN",
+            || {
+                format!(
+                    "/ready during the outage: {} {}",
+                    ready.status,
+                    ready.text()
+                )
+            },
+        )?;
+        let live = client.get("/live")?;
+        ensure(live.status == 200, || {
+            format!("/live during the outage: {} {}", live.status, live.text())
+        })?;
         ensure(app.exited().is_none(), || {
             format!("the app exited during the outage: {:?}", app.exited())
         })?;
@@ -150,6 +168,12 @@ fn outage(pg: &PrivatePostgres, app: &mut AppProcess, client: Client) -> Outcome
         // Recovered, without a restart of the app: every writer writes again.
         wait_until(PHASE_BOUND, "writes after the outage", || {
             each_writer(&log, 3, |w| w.started >= up && w.ok())
+        })?;
+        // Probes reuse a run of the checks for up to a second: UP follows within that.
+        wait_until(PHASE_BOUND, "/ready UP after the outage", || {
+            client
+                .get("/ready")
+                .is_ok_and(|ready| ready.status == 200 && ready.json()["status"] == "UP")
         })?;
         Ok(Phases {
             stopping,

@@ -8,11 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use portico_domain::Entity;
-use portico_memory::MemoryStore;
-use portico_ports::{EntityRepository, Repository, Store};
+use portico::memory::MemoryStore;
+use portico::prelude::*;
 use portico_testing::{HookedStore, StoreOp};
-use portico_todo::{HttpSettings, Todo};
+use portico_todo::Todo;
 use serde_json::json;
 
 use crate::app::AppProcess;
@@ -94,16 +93,21 @@ pub fn in_process_shutdown_finishes_in_flight_requests() -> Outcome {
             })
         }),
     ));
-    runtime()
-        .block_on(store.migrate(Todo::definition()))
+    let app = portico_todo::app();
+    let settings = app.default_settings();
+    let endpoint = runtime()
+        .block_on(app.endpoint(store.clone(), &settings))
         .map_err(|e| e.to_string())?;
-    let endpoint = portico_todo::endpoint(store.clone(), &HttpSettings::default())
-        .map_err(|e| e.to_string())?;
-    let (listener, address) = portico_todo::bind("127.0.0.1", 0).map_err(|e| e.to_string())?;
+    let (listener, address) = portico::server::bind("127.0.0.1", 0).map_err(|e| e.to_string())?;
     let (trigger, signal) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime().spawn(portico_todo::serve(listener, endpoint, async {
-        let _ = signal.await;
-    }));
+    let server = runtime().spawn(portico::server::serve(
+        listener,
+        endpoint,
+        async {
+            let _ = signal.await;
+        },
+        settings.shutdown_grace,
+    ));
     let client = Client { address };
     let in_flight = post_in_flight(client);
     let outcome = (|| {

@@ -1,73 +1,38 @@
-//! The Todo app's own HTTP surface, in process: its model served at `/todos` and migrated on
-//! every backend (memory and SQLite always; PostgreSQL, MySQL/MariaDB and MongoDB when
-//! `PORTICO_TEST_POSTGRES_URL`, `PORTICO_TEST_MYSQL_URL`, `PORTICO_TEST_MONGO_URL` are set,
-//! else skipped with the reason printed, or failed when `PORTICO_REQUIRE_ALL_BACKENDS=1`),
-//! `/ping`, its OpenAPI document and explorer, and its [`HttpSettings`] reaching the routes.
-//! The HTTP adapter's contract (every route, filter and error) is tested by its own suite,
-//! `adapters/http/tests/e2e`; serving over TCP and shutting down, by `tests/faults`.
+//! The Todo app's own HTTP surface, in process (`App::endpoint`): its model served at
+//! `/todos` and migrated on every backend (memory and SQLite always; PostgreSQL, MySQL/MariaDB
+//! and MongoDB when `PORTICO_TEST_POSTGRES_URL`, `PORTICO_TEST_MYSQL_URL`,
+//! `PORTICO_TEST_MONGO_URL` are set, else skipped with the reason printed, or failed when
+//! `PORTICO_REQUIRE_ALL_BACKENDS=1`), its home page, `/ping`, health and metrics, its OpenAPI
+//! document (a snapshot) and explorer, and its settings reaching the routes. The HTTP
+//! adapter's contract (every route, filter and error) is tested by its own suite,
+//! `adapters/http/tests/e2e`; the runtime's, by `adapters/server/tests`; serving over TCP,
+//! outages and shutting down, by `tests/faults`.
 
 use std::sync::Arc;
 
+use poem::Response;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
-use poem::{Endpoint, Request, Response};
-use portico_domain::Entity;
-use portico_ports::Store;
+use portico::http::testing::{call, document_text, get, printed_document, send};
+use portico::ports::Store;
+use portico::server::{HttpSettings, Settings};
 use portico_testing::Backend;
-use portico_todo::{HttpSettings, Todo};
 use serde_json::{Value as Json, json};
 
-/// Sends one request to `app` and returns the status, the headers and the body (as JSON when
-/// it is JSON, else as a string).
-async fn call(
-    app: &BoxEndpoint<'static, Response>,
-    method: Method,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Option<Json>,
-) -> (u16, poem::http::HeaderMap, Json) {
-    let mut request = Request::builder().method(method).uri_str(uri);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let request = match body {
-        Some(body) => request
-            .content_type("application/json")
-            .body(body.to_string()),
-        None => request.finish(),
+/// The app over `store` (migrated), with these HTTP settings.
+async fn app(store: Arc<dyn Store>, http: HttpSettings) -> BoxEndpoint<'static, Response> {
+    let app = portico_todo::app();
+    let settings = Settings {
+        http,
+        ..app.default_settings()
     };
-    let response = app.call(request).await.expect("a response");
-    let (status, headers) = (response.status().as_u16(), response.headers().clone());
-    let bytes = response.into_body().into_vec().await.expect("a body");
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, headers, body)
+    app.endpoint(store, &settings)
+        .await
+        .expect("the Todo app's routes")
 }
 
-async fn get(app: &BoxEndpoint<'static, Response>, uri: &str) -> (u16, Json) {
-    let (status, _, body) = call(app, Method::GET, uri, &[], None).await;
-    (status, body)
-}
-
-async fn send(
-    app: &BoxEndpoint<'static, Response>,
-    method: Method,
-    uri: &str,
-    body: Json,
-) -> (u16, Json) {
-    let (status, _, body) = call(app, method, uri, &[], Some(body)).await;
-    (status, body)
-}
-
-fn app(store: Arc<dyn Store>, settings: &HttpSettings) -> BoxEndpoint<'static, Response> {
-    portico_todo::endpoint(store, settings).expect("the Todo app's routes")
-}
-
-/// A memory store with the Todo model migrated.
-async fn memory() -> Arc<dyn Store> {
-    let store: Arc<dyn Store> = Arc::new(portico_memory::MemoryStore::new());
-    store.migrate(Todo::definition()).await.expect("migrated");
-    store
+fn memory() -> Arc<dyn Store> {
+    Arc::new(portico::memory::MemoryStore::new())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,8 +46,7 @@ async fn todos_are_served_and_stored_on_every_backend() {
             }
         };
         let (store, teardown) = fresh.into_parts();
-        store.migrate(Todo::definition()).await.expect("migrated");
-        let app = app(store, &HttpSettings::default());
+        let app = app(store, HttpSettings::default()).await;
         let todo = json!({
             "title": "buy milk",
             "desc": "2 litres",
@@ -120,8 +84,8 @@ async fn todos_are_served_and_stored_on_every_backend() {
             "{}: count",
             backend.name()
         );
-        let (status, _, _) = call(&app, Method::DELETE, "/todos/1", &[], None).await;
-        assert_eq!(status, 204, "{}: delete", backend.name());
+        let deleted = call(&app, Method::DELETE, "/todos/1", &[], None).await;
+        assert_eq!(deleted.status, 204, "{}: delete", backend.name());
         if let Some(teardown) = teardown {
             teardown.await;
         }
@@ -130,9 +94,10 @@ async fn todos_are_served_and_stored_on_every_backend() {
 
 #[tokio::test]
 async fn ping_answers_as_loopback_does() {
-    let app = app(memory().await, &HttpSettings::default());
-    let (status, _, body) = call(&app, Method::GET, "/ping?x=1", &[("X-Test", "yes")], None).await;
-    assert_eq!(status, 200);
+    let app = app(memory(), HttpSettings::default()).await;
+    let answer = call(&app, Method::GET, "/ping?x=1", &[("X-Test", "yes")], None).await;
+    let body = answer.body;
+    assert_eq!(answer.status, 200);
     assert!(body["greeting"].is_string(), "{body}");
     assert!(
         body["date"].as_str().is_some_and(|d| d.ends_with('Z')),
@@ -141,20 +106,17 @@ async fn ping_answers_as_loopback_does() {
     assert_eq!(body["url"], "/ping?x=1");
     assert_eq!(body["headers"]["x-test"], "yes");
     // Only GET: the adapter answers other verbs 405 with `Allow`.
-    let (status, headers, body) = call(&app, Method::POST, "/ping", &[], None).await;
+    let answer = call(&app, Method::POST, "/ping", &[], None).await;
     assert_eq!(
-        (status, body["error"]["code"].as_str()),
+        (answer.status, answer.body["error"]["code"].as_str()),
         (405, Some("METHOD_NOT_ALLOWED"))
     );
-    assert_eq!(
-        headers.get("allow").and_then(|v| v.to_str().ok()),
-        Some("GET, HEAD, OPTIONS")
-    );
+    assert_eq!(answer.header("allow"), Some("GET, HEAD, OPTIONS"));
 }
 
 #[tokio::test]
 async fn openapi_and_explorer_describe_the_app() {
-    let app = app(memory().await, &HttpSettings::default());
+    let app = app(memory(), HttpSettings::default()).await;
     let (status, spec) = get(&app, "/openapi.json").await;
     assert_eq!(status, 200);
     assert_eq!(spec["info"]["title"], "@portico/example-todo");
@@ -206,15 +168,16 @@ async fn openapi_and_explorer_describe_the_app() {
 /// tested in its own suite).
 #[tokio::test]
 async fn settings_reach_the_routes() {
-    let store = memory().await;
+    let store = memory();
     let small = app(
         store.clone(),
-        &HttpSettings {
+        HttpSettings {
             max_page_size: 2,
             body_limit: 64,
             ..HttpSettings::default()
         },
-    );
+    )
+    .await;
     for i in 0..3 {
         let (status, _) = send(
             &small,
@@ -242,11 +205,12 @@ async fn settings_reach_the_routes() {
 
     let reader = app(
         store.clone(),
-        &HttpSettings {
+        HttpSettings {
             read_only: true,
             ..HttpSettings::default()
         },
-    );
+    )
+    .await;
     assert_eq!(
         get(&reader, "/todos/count").await,
         (200, json!({"count": 3}))
@@ -261,25 +225,92 @@ async fn settings_reach_the_routes() {
 
     let restricted = app(
         store,
-        &HttpSettings {
-            cors: portico_http::CorsPolicy::Origins(vec!["https://app.example".into()]),
+        HttpSettings {
+            cors: portico::http::CorsPolicy::Origins(vec!["https://app.example".into()]),
             ..HttpSettings::default()
         },
-    );
+    )
+    .await;
     for (origin, allowed) in [
         ("https://app.example", true),
         ("https://evil.example", false),
     ] {
         let headers = [("Origin", origin)];
-        let (status, headers, _) =
-            call(&restricted, Method::GET, "/todos/count", &headers, None).await;
-        let echoed = headers
-            .get("access-control-allow-origin")
-            .and_then(|v| v.to_str().ok());
+        let answer = call(&restricted, Method::GET, "/todos/count", &headers, None).await;
+        let (status, echoed) = (answer.status, answer.header("access-control-allow-origin"));
         if allowed {
             assert_eq!((status, echoed), (200, Some(origin)), "CORS_ORIGINS");
         } else {
             assert!(status >= 400 && echoed.is_none(), "CORS_ORIGINS: {status}");
         }
     }
+}
+
+#[tokio::test]
+async fn the_home_page_health_and_metrics_are_served() {
+    let app = app(memory(), HttpSettings::default()).await;
+    let home = call(&app, Method::GET, "/", &[], None).await;
+    assert_eq!(home.status, 200);
+    assert!(
+        home.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+    );
+    assert!(
+        home.body
+            .as_str()
+            .is_some_and(|page| page.contains("@portico/example-todo"))
+    );
+    let (status, _) = get(&app, "/no-such-file.txt").await;
+    assert_eq!(status, 404);
+    for probe in ["/health", "/live", "/ready"] {
+        let (status, body) = get(&app, probe).await;
+        assert_eq!(
+            (status, &body["status"]),
+            (200, &json!("UP")),
+            "{probe}: {body}"
+        );
+    }
+    let refused = call(&app, Method::POST, "/ready", &[], None).await;
+    assert_eq!(
+        (refused.status, refused.header("allow")),
+        (405, Some("GET, HEAD, OPTIONS"))
+    );
+    let (_, ready) = get(&app, "/ready").await;
+    assert_eq!(ready["checks"][0]["name"], "database");
+    // The probes and /metrics stay out of the document.
+    let (_, spec) = get(&app, "/openapi.json").await;
+    for hidden in ["/health", "/live", "/ready", "/metrics"] {
+        assert!(
+            spec["paths"].get(hidden).is_none(),
+            "{hidden} is documented"
+        );
+    }
+    let (status, _) = send(&app, Method::POST, "/todos", json!({"title": "metered"})).await;
+    assert_eq!(status, 200);
+    let (status, _) = get(&app, "/todos/1").await;
+    assert_eq!(status, 200);
+    let (status, metrics) = get(&app, "/metrics").await;
+    assert_eq!(status, 200);
+    let metrics = metrics.as_str().unwrap_or_default().to_owned();
+    // Route templates, never the URL.
+    assert!(
+        metrics.contains(r#"path="/todos/{id}""#) && !metrics.contains(r#"path="/todos/1""#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("portico_store_operation_duration_seconds"),
+        "{metrics}"
+    );
+}
+
+/// The document the app publishes, checked in: a change to the API shows as a diff of
+/// `tests/http/openapi.json` (`UPDATE_EXPECT=1` rewrites it); `portico-todo openapi` prints
+/// the same, so a reviewer (or CI) reads the API without starting it.
+#[tokio::test]
+async fn the_document_matches_its_snapshot() {
+    let app = app(memory(), HttpSettings::default()).await;
+    expect_test::expect_file!["openapi.json"].assert_eq(&document_text(&app).await);
+    let printed = printed_document(env!("CARGO_BIN_EXE_portico-todo"));
+    let snapshot: Json = serde_json::from_str(include_str!("openapi.json")).expect("JSON");
+    assert_eq!(printed, snapshot);
 }
