@@ -164,6 +164,11 @@ fn order_at(json: &J, path: &str, errors: &mut FilterErrors) -> Vec<Order> {
             errors.push(&at, "type", "must be a string like \"title DESC\"");
             continue;
         };
+        if text.split(',').all(|part| part.trim().is_empty()) {
+            // An empty sort key orders by nothing: a mistake, as the published enum says.
+            errors.push(&at, "invalid", "must be a sort key like \"title DESC\"");
+            continue;
+        }
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let mut words = part.split_whitespace();
             let property = words.next().unwrap_or_default().to_owned();
@@ -551,6 +556,16 @@ mod tests {
                 Where::cond("n", Op::Lt(Value::Int(5)))
             ])
         );
+    }
+
+    #[test]
+    fn an_empty_sort_key_is_refused() {
+        assert_eq!(paths(json!({"order": ""})), ["/order invalid"]);
+        assert_eq!(
+            paths(json!({"order": ["title", " , ", ""]})),
+            ["/order/1 invalid", "/order/2 invalid"]
+        );
+        assert!(Filter::from_json(&json!({"order": "title, "})).is_ok());
     }
 
     #[test]
