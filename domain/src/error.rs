@@ -52,6 +52,19 @@ pub enum Error {
     /// The backend cannot be reached (connection refused, pool timeout, server selection).
     #[error("the data source is unavailable")]
     Unavailable(#[source] BoxError),
+    /// The store has no table (or column) for the model: it was never migrated, or not since
+    /// the model changed. Run the app's migration (`App::run` migrates on start; a store of
+    /// your own needs `Store::migrate`). The driver error is kept as the source for logs.
+    #[error("{entity} is not migrated: {missing} does not exist in the data source; run migrate")]
+    NotMigrated {
+        /// The model name.
+        entity: String,
+        /// What is missing, e.g. "table `Author`".
+        missing: String,
+        /// The driver error.
+        #[source]
+        source: BoxError,
+    },
     /// Any other backend failure; the cause is kept as the source for logs.
     #[error("the data source failed")]
     Backend(#[source] BoxError),
@@ -159,6 +172,7 @@ impl Error {
             Error::InvalidBody(_) => "INVALID_BODY_DEFINITION",
             Error::Unsupported(_) => "NOT_IMPLEMENTED",
             Error::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Error::NotMigrated { .. } => "NOT_MIGRATED",
             Error::Backend(_) => "INTERNAL_SERVER_ERROR",
             Error::TransactionConflict(_) => "TRANSACTION_CONFLICT",
             Error::TransactionClosed(_) => "TRANSACTION_CLOSED",

@@ -442,6 +442,17 @@ impl From<Error> for ApiError {
                     "Internal Server Error",
                 )
             }
+            Error::NotMigrated { .. } => {
+                // The operator's mistake, not the client's: the log says what to do, the client
+                // learns only that the service is not ready (and may retry once it is).
+                tracing::error!(error = %portico_domain::error::error_chain(&error), "the data source is not migrated");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "ServiceUnavailableError",
+                    code,
+                    "Service Unavailable: the data source is not migrated",
+                )
+            }
             Error::Backend(_) => {
                 tracing::error!(error = %portico_domain::error::error_chain(&error), "request failed");
                 ApiError::internal()

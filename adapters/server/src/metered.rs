@@ -52,6 +52,7 @@ fn outcome<T>(result: &Result<T>) -> &'static str {
             Error::InvalidBody(_) => "invalid_body",
             Error::Unsupported(_) => "unsupported",
             Error::Unavailable(_) => "unavailable",
+            Error::NotMigrated { .. } => "not_migrated",
             Error::Backend(_) => "backend",
             Error::TransactionConflict(_) => "transaction_conflict",
             Error::TransactionClosed(_) => "transaction_closed",

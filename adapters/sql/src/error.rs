@@ -10,11 +10,25 @@ use crate::migrate::index_name;
 /// [`Error::Unavailable`]; a serialization failure or deadlock →
 /// [`Error::TransactionConflict`]; a unique violation → [`Error::Conflict`] naming the model
 /// and, when the driver says which index, the property; a not-null or check violation →
-/// [`Error::Validation`]; anything else → [`Error::Backend`].
+/// [`Error::Validation`]; a missing table or column → [`Error::NotMigrated`]; anything else →
+/// [`Error::Backend`].
 pub(crate) fn map(error: sqlx::Error, model: &ModelDef) -> Error {
     match error {
         sqlx::Error::Database(db) if is_connection_lost(db.as_ref()) => Error::unavailable(db),
         sqlx::Error::Database(db) if is_conflict(db.as_ref()) => Error::transaction_conflict(db),
+        sqlx::Error::Database(db) if missing_schema(db.as_ref()).is_some() => {
+            let missing = match missing_schema(db.as_ref()) {
+                Some(Missing::Table) => format!("table `{}`", model.storage_name()),
+                Some(Missing::Column) | None => {
+                    format!("a column of table `{}`", model.storage_name())
+                }
+            };
+            Error::NotMigrated {
+                entity: model.name.clone(),
+                missing,
+                source: db.into(),
+            }
+        }
         sqlx::Error::Database(db) => match db.kind() {
             ErrorKind::UniqueViolation => conflict(model, db.constraint(), db.message()),
             ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
@@ -41,6 +55,37 @@ pub(crate) fn map(error: sqlx::Error, model: &ModelDef) -> Error {
 /// Maps an error of beginning, committing or rolling back a transaction.
 pub(crate) fn map_transaction(error: sqlx::Error) -> Error {
     map(error, &ModelDef::new("transaction"))
+}
+
+enum Missing {
+    Table,
+    Column,
+}
+
+/// A table or column the statement names does not exist: PostgreSQL `42P01`/`42703`, MySQL
+/// 1146/1054, SQLite's "no such table"/"no such column".
+fn missing_schema(db: &dyn DatabaseError) -> Option<Missing> {
+    #[cfg(feature = "mysql")]
+    if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return match mysql.number() {
+            1146 => Some(Missing::Table),
+            1054 => Some(Missing::Column),
+            _ => None,
+        };
+    }
+    match db.code().as_deref() {
+        Some("42P01") => return Some(Missing::Table),
+        Some("42703") => return Some(Missing::Column),
+        _ => {}
+    }
+    let message = db.message();
+    if message.starts_with("no such table") {
+        Some(Missing::Table)
+    } else if message.starts_with("no such column") {
+        Some(Missing::Column)
+    } else {
+        None
+    }
 }
 
 /// Serialization failures, deadlocks and lock timeouts: the transaction lost to a concurrent
