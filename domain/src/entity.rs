@@ -5,7 +5,8 @@ use std::marker::PhantomData;
 
 use crate::filter::{Op, Order, RegexSpec, Where};
 use crate::model::ModelDef;
-use crate::value::{FieldValue, Record, Value};
+use crate::model::PropertyType;
+use crate::value::{FieldValue, Record, TypeMismatch, Value};
 
 /// A Rust struct stored as records of one model. Derive it with `#[derive(Entity)]` (see the
 /// crate docs); the derive also generates typed field names, `Todo::FIELDS.title`, so a typo
@@ -316,6 +317,37 @@ pub fn take_value<T: FieldValue>(value: Option<Value>, name: &str) -> Result<T, 
         property: name.to_owned(),
         message: m.to_string(),
     })
+}
+
+/// Reads one member of an embedded object for a derived `from_value` (used by the derive).
+///
+/// # Errors
+/// A [`TypeMismatch`] at the member's path when a required member is absent or has another
+/// type.
+pub fn take_member<T: FieldValue>(record: &mut Record, name: &str) -> Result<T, TypeMismatch> {
+    let value = record.remove(name).unwrap_or(Value::Null);
+    if value.is_null() && !T::is_optional() {
+        return Err(TypeMismatch::new("present").within(name));
+    }
+    T::from_value(value).map_err(|m| m.within(name))
+}
+
+/// The property type of a field with a `decimal(precision, scale)` attribute (used by the
+/// derive): the field's decimal type, or its array's item, with that precision and scale.
+///
+/// # Panics
+/// When the field holds no decimal: the attribute is a mistake in the model, found (as other
+/// such mistakes are) when its definition is first built.
+pub fn with_decimal(ty: PropertyType, precision: u8, scale: u8) -> PropertyType {
+    match ty {
+        PropertyType::Decimal { .. } => PropertyType::Decimal { precision, scale },
+        PropertyType::Array(item) => {
+            PropertyType::Array(Box::new(with_decimal(*item, precision, scale)))
+        }
+        other => {
+            panic!("decimal(precision, scale) applies to rust_decimal::Decimal fields, not {other}")
+        }
+    }
 }
 
 /// Writes one property into a record for a derived `to_record`, leaving out nulls.

@@ -37,6 +37,9 @@ pub mod relation;
 pub mod validation;
 pub mod value;
 
+/// Calendar dates ([`PropertyType::Date`]) and exact decimals ([`PropertyType::Decimal`]), as
+/// entity fields hold them.
+pub use chrono::NaiveDate;
 pub use entity::{Entity, Field, Navigation, Patch, RecordError};
 pub use error::{BoxError, Error, Result};
 pub use filter::{
@@ -44,18 +47,22 @@ pub use filter::{
     FilterErrors, Inclusion, Limits, Op, Order, RegexSpec, Where,
 };
 pub use model::{
-    Constraints, DefaultValue, Format, IdStrategy, IndexKind, ModelDef, ModelSettings, PropertyDef,
-    PropertyType,
+    Constraints, DEFAULT_DECIMAL, DefaultValue, Format, IdStrategy, IndexKind, ModelDef,
+    ModelSettings, ObjectDef, PropertyDef, PropertyType, ValueCheck,
 };
-pub use portico_derive::Entity;
+pub use portico_derive::{Embedded, Entity, PropertyEnum};
 pub use relation::{ModelRef, RelationDef, RelationKeys, RelationKind, ThroughDef};
+pub use rust_decimal::Decimal;
 pub use validation::{ValidationDetail, ValidationErrors, WriteMode};
 pub use value::{FieldValue, Record, TypeMismatch, Value};
 
 /// Items the derive macro's generated code refers to. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::entity::{Navigation, put_field, take_field, take_value};
+    pub use crate::entity::{
+        Navigation, put_field, take_field, take_member, take_value, with_decimal,
+    };
+    pub use crate::value::TypeMismatch;
     pub use regex::Regex;
     pub use std::sync::OnceLock;
 }

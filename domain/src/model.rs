@@ -22,13 +22,70 @@ pub enum PropertyType {
     Boolean,
     /// A UTC date-time, millisecond precision.
     DateTime,
+    /// A calendar date without a time zone (`2024-05-01`), ordered.
+    Date,
+    /// An exact decimal number of at most `precision` digits, `scale` of them after the point
+    /// (SQL's `NUMERIC(precision, scale)`). Stored values carry exactly `scale` fraction digits;
+    /// JSON shows them as a string (`"8.50"`), so no client reads money through a float.
+    Decimal {
+        /// The most significant digits (1..=28).
+        precision: u8,
+        /// The digits after the decimal point (at most `precision`).
+        scale: u8,
+    },
+    /// One of a fixed list of strings (a Rust enum of unit variants, see
+    /// `#[derive(PropertyEnum)]`). Compared with `eq`/`inq`; not ordered.
+    Enum(Vec<String>),
     /// A UUID.
     Uuid,
+    /// Binary data, base64 (RFC 4648, padded) in JSON.
+    Bytes,
     /// Arbitrary JSON (LoopBack's `any` and `object`).
     Json,
+    /// An embedded value object: a nested record with properties of its own (see
+    /// `#[derive(Embedded)]`), stored as JSON or a sub-document.
+    Object(std::sync::Arc<ObjectDef>),
     /// An array of one item type.
     Array(Box<PropertyType>),
 }
+
+/// The properties of an embedded value object ([`PropertyType::Object`]).
+#[derive(Debug, Clone)]
+pub struct ObjectDef {
+    /// The object type's name (`Address`), also its schema name.
+    pub name: String,
+    /// Its properties, in declaration order.
+    pub properties: Vec<PropertyDef>,
+}
+
+impl ObjectDef {
+    /// The property called `name`.
+    pub fn get(&self, name: &str) -> Option<&PropertyDef> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+}
+
+impl PartialEq for ObjectDef {
+    /// Object types are told apart by name and property names and types (constraints hold
+    /// regular expressions, which do not compare).
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.properties.len() == other.properties.len()
+            && self
+                .properties
+                .iter()
+                .zip(&other.properties)
+                .all(|(a, b)| a.name == b.name && a.ty == b.ty && a.required == b.required)
+    }
+}
+
+impl Eq for ObjectDef {}
+
+/// The decimal type a `rust_decimal::Decimal` field has without a `decimal(...)` attribute.
+pub const DEFAULT_DECIMAL: PropertyType = PropertyType::Decimal {
+    precision: 18,
+    scale: 2,
+};
 
 impl PropertyType {
     /// True for types whose values have an order (`gt`, `between`, `order` are allowed).
@@ -39,26 +96,38 @@ impl PropertyType {
                 | PropertyType::Integer
                 | PropertyType::Number
                 | PropertyType::DateTime
+                | PropertyType::Date
+                | PropertyType::Decimal { .. }
                 | PropertyType::Uuid
         )
     }
 
     /// True for types whose values are single comparable scalars (`eq`, `inq` are allowed).
     pub fn is_scalar(&self) -> bool {
-        !matches!(self, PropertyType::Json | PropertyType::Array(_))
+        !matches!(
+            self,
+            PropertyType::Json
+                | PropertyType::Array(_)
+                | PropertyType::Bytes
+                | PropertyType::Object(_)
+        )
     }
 }
 
 impl fmt::Display for PropertyType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PropertyType::String => f.write_str("string"),
+            PropertyType::String | PropertyType::Enum(_) => f.write_str("string"),
             PropertyType::Integer => f.write_str("integer"),
             PropertyType::Number => f.write_str("number"),
             PropertyType::Boolean => f.write_str("boolean"),
             PropertyType::DateTime => f.write_str("date-time"),
+            PropertyType::Date => f.write_str("date"),
+            PropertyType::Decimal { .. } => f.write_str("decimal"),
             PropertyType::Uuid => f.write_str("uuid"),
+            PropertyType::Bytes => f.write_str("base64"),
             PropertyType::Json => f.write_str("any"),
+            PropertyType::Object(_) => f.write_str("object"),
             PropertyType::Array(item) => write!(f, "array of {item}"),
         }
     }
@@ -168,7 +237,14 @@ pub struct PropertyDef {
     /// incremented by every write through the repository; a write expecting another version
     /// fails with [`crate::Error::StaleVersion`] and changes nothing.
     pub version: bool,
+    /// The parsing of the field's own Rust type ([`crate::FieldValue::check`]), run on every
+    /// write after the type and constraint checks, so no path stores a value the entity cannot
+    /// read back. The derive sets it; untyped models leave it `None`.
+    pub check: Option<ValueCheck>,
 }
+
+/// Checks that a value of the right [`PropertyType`] also parses as the field's Rust type.
+pub type ValueCheck = fn(&Value) -> Result<(), crate::TypeMismatch>;
 
 impl PropertyDef {
     /// A plain optional property of this type.
@@ -186,6 +262,7 @@ impl PropertyDef {
             storage_name: None,
             constraints: Constraints::default(),
             version: false,
+            check: None,
         }
     }
 
@@ -241,6 +318,12 @@ impl PropertyDef {
     /// Sets the constraints.
     pub fn constraints(mut self, constraints: Constraints) -> Self {
         self.constraints = constraints;
+        self
+    }
+
+    /// Sets the check of the field's own Rust type (see [`PropertyDef::check`]).
+    pub fn checked_by(mut self, check: ValueCheck) -> Self {
+        self.check = Some(check);
         self
     }
 

@@ -154,7 +154,7 @@ impl ModelDef {
                     Err(m) => {
                         refused.insert(key.as_str());
                         errors.push(
-                            format!("/{key}"),
+                            format!("/{key}{}", m.path),
                             "type",
                             format!("must be {}", m.expected),
                             json!({"type": m.expected}),
@@ -235,7 +235,7 @@ impl ModelDef {
                         json!({"type": p.ty.to_string()}),
                     );
                 }
-                Some(v) if !v.is_null() => check_constraints(p, v, &mut errors),
+                Some(v) if !v.is_null() => check_value(p, v, &format!("/{}", p.name), &mut errors),
                 _ => {}
             }
         }
@@ -287,10 +287,107 @@ fn empty_required_string(p: &PropertyDef, value: &Value) -> Option<ValidationDet
     }
 }
 
-fn check_constraints(p: &PropertyDef, value: &Value, errors: &mut ValidationErrors) {
+/// Everything but the JSON type of a non-null value that fits `p.ty`: the property's
+/// constraints, what its type demands (an enum's values, a decimal's digits, an embedded
+/// object's own properties), and the parsing of the field's Rust type.
+fn check_value(p: &PropertyDef, value: &Value, path: &str, errors: &mut ValidationErrors) {
+    check_constraints(p, value, path, errors);
+    let before = errors.details.len();
+    check_type(&p.ty, value, path, errors);
+    if errors.details.len() == before
+        && let Some(check) = p.check
+        && let Err(m) = check(value)
+    {
+        errors.push(
+            format!("{path}{}", m.path),
+            "format",
+            format!("must be {}", m.expected),
+            json!({"format": m.expected}),
+        );
+    }
+}
+
+fn check_type(ty: &PropertyType, value: &Value, path: &str, errors: &mut ValidationErrors) {
+    match (ty, value) {
+        (PropertyType::Enum(allowed), Value::String(s)) if !allowed.contains(s) => {
+            errors.push(
+                path,
+                "enum",
+                "must be equal to one of the allowed values",
+                json!({"allowedValues": allowed}),
+            );
+        }
+        (PropertyType::Decimal { precision, scale }, Value::Decimal(d)) => {
+            check_decimal(*precision, *scale, *d, path, errors);
+        }
+        (PropertyType::Object(def), Value::Object(record)) => {
+            for nested in &def.properties {
+                let nested_path = format!("{path}/{}", nested.name);
+                match record.get(&nested.name).filter(|v| !v.is_null()) {
+                    None if nested.required && nested.default.is_none() => errors.push(
+                        path,
+                        "required",
+                        format!("must have required property '{}'", nested.name),
+                        json!({"missingProperty": nested.name}),
+                    ),
+                    None => {}
+                    Some(v) => check_value(nested, v, &nested_path, errors),
+                }
+            }
+        }
+        (PropertyType::Array(item), Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                check_type(item, v, &format!("{path}/{i}"), errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A decimal's fraction digits at most `scale` (AJV's `multipleOf`), its integer digits at
+/// most `precision - scale` (an exclusive bound).
+fn check_decimal(
+    precision: u8,
+    scale: u8,
+    d: rust_decimal::Decimal,
+    path: &str,
+    errors: &mut ValidationErrors,
+) {
+    let step = rust_decimal::Decimal::new(1, u32::from(scale));
+    if d.normalize().scale() > u32::from(scale) {
+        errors.push(
+            path,
+            "multipleOf",
+            format!("must be multiple of {step}"),
+            json!({"multipleOf": step.to_string()}),
+        );
+        return;
+    }
+    let integer_digits = u32::from(precision.saturating_sub(scale));
+    let limit = 10u128.checked_pow(integer_digits);
+    let too_large = limit.is_some_and(|limit| d.trunc().abs().mantissa().unsigned_abs() >= limit);
+    if too_large {
+        let limit = format!("1e{integer_digits}");
+        errors.push(
+            path,
+            if d.is_sign_negative() {
+                "exclusiveMinimum"
+            } else {
+                "exclusiveMaximum"
+            },
+            if d.is_sign_negative() {
+                format!("must be > -{limit}")
+            } else {
+                format!("must be < {limit}")
+            },
+            json!({"comparison": if d.is_sign_negative() { ">" } else { "<" }, "limit": limit}),
+        );
+    }
+}
+
+fn check_constraints(p: &PropertyDef, value: &Value, path: &str, errors: &mut ValidationErrors) {
     let c = &p.constraints;
-    // Formatted only for an error: most values pass.
-    let path = || format!("/{}", p.name);
+    let path = || path.to_owned();
     if let Value::String(s) = value {
         if let Some(min) = c.min_length
             && !s.validate_length(Some(min), None, None)

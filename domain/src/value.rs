@@ -4,7 +4,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::model::PropertyType;
@@ -33,14 +35,21 @@ pub enum Value {
     String(String),
     /// A UTC date-time (millisecond precision once stored).
     DateTime(DateTime<Utc>),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// An exact decimal number (stored with its property's scale).
+    Decimal(Decimal),
+    /// Binary data.
+    Bytes(Vec<u8>),
     /// A UUID.
     Uuid(Uuid),
     /// Arbitrary JSON (LoopBack's `any` / `object` properties).
     Json(serde_json::Value),
     /// An array of values of one property type.
     Array(Vec<Value>),
-    /// A related record, as inclusion returns it in a navigational property (`todoList` of a
-    /// todo; a has-many relation holds an [`Value::Array`] of these). Never stored.
+    /// A nested record: an embedded value object ([`PropertyType::Object`]), or a related
+    /// record as inclusion returns it in a navigational property (`todoList` of a todo; a
+    /// has-many relation holds an [`Value::Array`] of these, and those are never stored).
     Object(Record),
 }
 
@@ -51,8 +60,12 @@ impl Value {
     }
 
     /// True when the value already has the variant a property of type `ty` holds (so
-    /// [`Value::coerce`] would return it unchanged). Null is of no type.
+    /// [`Value::coerce`] would return it unchanged), and for an enum, is one of its values.
+    /// Null is of no type.
     pub fn is_of(&self, ty: &PropertyType) -> bool {
+        if let (PropertyType::Enum(allowed), Value::String(s)) = (ty, self) {
+            return allowed.contains(s);
+        }
         matches!(
             (ty, self),
             (PropertyType::String, Value::String(_))
@@ -60,7 +73,11 @@ impl Value {
                 | (PropertyType::Integer, Value::Int(_))
                 | (PropertyType::Number, Value::Float(_))
                 | (PropertyType::DateTime, Value::DateTime(_))
+                | (PropertyType::Date, Value::Date(_))
+                | (PropertyType::Decimal { .. }, Value::Decimal(_))
                 | (PropertyType::Uuid, Value::Uuid(_))
+                | (PropertyType::Bytes, Value::Bytes(_))
+                | (PropertyType::Object(_), Value::Object(_))
                 | (PropertyType::Json, Value::Json(_))
         )
     }
@@ -74,6 +91,9 @@ impl Value {
             Value::Float(_) => "number",
             Value::String(_) => "string",
             Value::DateTime(_) => "date-time",
+            Value::Date(_) => "date",
+            Value::Decimal(_) => "decimal",
+            Value::Bytes(_) => "bytes",
             Value::Uuid(_) => "uuid",
             Value::Json(_) => "json",
             Value::Array(_) => "array",
@@ -82,7 +102,8 @@ impl Value {
     }
 
     /// Renders the value as LoopBack renders it in JSON: date-times as ISO 8601 with
-    /// milliseconds and `Z`, UUIDs as hyphenated strings.
+    /// milliseconds and `Z`, UUIDs as hyphenated strings; dates as `YYYY-MM-DD`, decimals as
+    /// strings with their scale (`"8.50"`), bytes as padded base64.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
@@ -92,6 +113,9 @@ impl Value {
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::String(s) => J::String(s.clone()),
             Value::DateTime(d) => J::String(format_datetime(d)),
+            Value::Date(d) => J::String(d.format("%Y-%m-%d").to_string()),
+            Value::Decimal(d) => J::String(d.to_string()),
+            Value::Bytes(b) => J::String(BASE64.encode(b)),
             Value::Uuid(u) => J::String(u.hyphenated().to_string()),
             Value::Json(j) => j.clone(),
             Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
@@ -123,18 +147,53 @@ impl Value {
     }
 
     /// Converts JSON to a value of `ty`, strictly: the JSON type must match (request bodies).
-    /// Date-times and UUIDs are read from strings, as JSON has no such types.
+    /// Date-times, dates, UUIDs and bytes (base64) are read from strings, as JSON has no such
+    /// types; decimals from their plain text (`"-12.50"`, see [`parse_decimal_text`]) or an
+    /// integer — a fraction as a JSON number is refused, being a binary float to most clients;
+    /// embedded objects property by property.
     ///
     /// # Errors
-    /// A [`TypeMismatch`] naming the expected type when the JSON does not fit.
+    /// A [`TypeMismatch`] naming the expected type when the JSON does not fit, with the path of
+    /// the offending member inside an embedded object or array.
     pub fn from_json_typed(
         json: &serde_json::Value,
         ty: &PropertyType,
     ) -> Result<Value, TypeMismatch> {
         use serde_json::Value as J;
-        let mismatch = || TypeMismatch::new(ty);
+        let mismatch = || TypeMismatch::of(ty);
         match (ty, json) {
             (_, J::Null) => Ok(Value::Null),
+            (PropertyType::Enum(_), J::String(s)) => Ok(Value::String(s.clone())),
+            (PropertyType::Date, J::String(s)) => {
+                parse_date(s).map(Value::Date).ok_or_else(mismatch)
+            }
+            (PropertyType::Decimal { .. }, J::String(s)) => parse_decimal_text(s)
+                .map(Value::Decimal)
+                .ok_or_else(mismatch),
+            // A fraction must come as text: as a JSON number it is a binary float to most
+            // clients. Integers are exact either way.
+            (PropertyType::Decimal { .. }, J::Number(n)) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| is_integral(*f)).map(|f| f as i64))
+                .map(|i| Value::Decimal(Decimal::from(i)))
+                .ok_or_else(mismatch),
+            (PropertyType::Bytes, J::String(s)) => {
+                BASE64.decode(s).map(Value::Bytes).map_err(|_| mismatch())
+            }
+            (PropertyType::Object(def), J::Object(members)) => {
+                let mut record = Record::new();
+                for (key, member) in members {
+                    let value = match def.get(key) {
+                        Some(_) if member.is_null() => continue,
+                        Some(p) => {
+                            Value::from_json_typed(member, &p.ty).map_err(|m| m.within(key))?
+                        }
+                        None => return Err(TypeMismatch::unknown_member(key)),
+                    };
+                    record.insert(key.clone(), value);
+                }
+                Ok(Value::Object(record))
+            }
             (PropertyType::Json, j) => Ok(Value::Json(j.clone())),
             (PropertyType::String, J::String(s)) => Ok(Value::String(s.clone())),
             (PropertyType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
@@ -154,9 +213,10 @@ impl Value {
             }
             (PropertyType::Array(item), J::Array(items)) => items
                 .iter()
-                .map(|j| match j {
-                    J::Null => Err(mismatch()),
-                    j => Value::from_json_typed(j, item),
+                .enumerate()
+                .map(|(i, j)| match j {
+                    J::Null => Err(TypeMismatch::of(item).within(&i.to_string())),
+                    j => Value::from_json_typed(j, item).map_err(|m| m.within(&i.to_string())),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
@@ -165,16 +225,47 @@ impl Value {
     }
 
     /// Coerces a value to `ty` the way LoopBack coerces query parameters: strings become
-    /// integers, numbers, booleans (`true/false/1/0`), date-times (ISO 8601) or UUIDs; integers
-    /// become numbers; integral floats become integers; epoch milliseconds become date-times.
+    /// integers, numbers, booleans (`true/false/1/0`), date-times (ISO 8601), dates
+    /// (`YYYY-MM-DD`), decimals or UUIDs; integers become numbers or decimals; integral floats
+    /// become integers; epoch milliseconds become date-times. An embedded object's members are
+    /// coerced to their own types.
     ///
     /// # Errors
     /// A [`TypeMismatch`] when no lossless conversion exists (`"abc"` for an integer, `3.5`
     /// for an integer, a boolean for a string…).
     pub fn coerce(self, ty: &PropertyType) -> Result<Value, TypeMismatch> {
-        let mismatch = || TypeMismatch::new(ty);
+        let mismatch = || TypeMismatch::of(ty);
         match (ty, self) {
             (_, Value::Null) => Ok(Value::Null),
+            (PropertyType::Enum(_), Value::String(s)) => Ok(Value::String(s)),
+            (PropertyType::Date, Value::Date(d)) => Ok(Value::Date(d)),
+            (PropertyType::Date, Value::String(s)) => {
+                parse_date(&s).map(Value::Date).ok_or_else(mismatch)
+            }
+            (PropertyType::Decimal { .. }, Value::Decimal(d)) => Ok(Value::Decimal(d)),
+            (PropertyType::Decimal { .. }, Value::Int(i)) => Ok(Value::Decimal(Decimal::from(i))),
+            (PropertyType::Decimal { .. }, Value::String(s)) => parse_decimal_text(&s)
+                .map(Value::Decimal)
+                .ok_or_else(mismatch),
+            (PropertyType::Decimal { .. }, Value::Float(f)) => parse_decimal(&f.to_string())
+                .map(Value::Decimal)
+                .ok_or_else(mismatch),
+            (PropertyType::Bytes, Value::Bytes(b)) => Ok(Value::Bytes(b)),
+            (PropertyType::Bytes, Value::String(s)) => {
+                BASE64.decode(&s).map(Value::Bytes).map_err(|_| mismatch())
+            }
+            (PropertyType::Object(def), Value::Object(record)) => record
+                .into_iter()
+                .map(|(key, v)| match def.get(&key) {
+                    Some(p) => v
+                        .coerce(&p.ty)
+                        .map(|v| (key.clone(), v))
+                        .map_err(|m| m.within(&key)),
+                    None => Err(TypeMismatch::unknown_member(&key)),
+                })
+                .collect::<Result<Record, _>>()
+                .map(Value::Object),
+            (PropertyType::Object(_), Value::Json(json)) => Value::from_json_typed(&json, ty),
             (PropertyType::Json, Value::Json(j)) => Ok(Value::Json(j)),
             (PropertyType::Json, v) => Ok(Value::Json(v.to_json())),
             (PropertyType::String, Value::String(s)) => Ok(Value::String(s)),
@@ -241,8 +332,15 @@ impl Value {
             | (PropertyType::Boolean, Value::Bool(_))
             | (PropertyType::Integer, Value::Int(_))
             | (PropertyType::DateTime, Value::DateTime(_))
+            | (PropertyType::Date, Value::Date(_))
+            | (PropertyType::Decimal { .. }, Value::Decimal(_))
+            | (PropertyType::Enum(_), Value::String(_))
+            | (PropertyType::Bytes, Value::Bytes(_))
             | (PropertyType::Uuid, Value::Uuid(_)) => true,
             (PropertyType::Number, Value::Float(f)) => f.is_finite(),
+            (PropertyType::Object(def), Value::Object(record)) => record
+                .iter()
+                .all(|(k, v)| def.get(k).is_some_and(|p| v.fits(&p.ty))),
             (PropertyType::Array(item), Value::Array(items)) => {
                 items.iter().all(|v| !v.is_null() && v.fits(item))
             }
@@ -251,8 +349,9 @@ impl Value {
     }
 
     /// The total order filters use for `gt`/`lt`/`between` and `order`: null first, then
-    /// numbers (integers and floats compared numerically), strings by Unicode code point,
-    /// date-times, UUIDs, booleans (`false < true`). Values of unrelated kinds compare by kind.
+    /// numbers (integers, floats and decimals compared numerically), strings by Unicode code
+    /// point, date-times, dates, UUIDs, booleans (`false < true`). Values of unrelated kinds
+    /// compare by kind.
     pub fn total_cmp(&self, other: &Value) -> Ordering {
         use Value as V;
         match (self, other) {
@@ -265,6 +364,11 @@ impl Value {
             (V::Float(a), V::Int(b)) => a.total_cmp(&(*b as f64)),
             (V::String(a), V::String(b)) => a.cmp(b),
             (V::DateTime(a), V::DateTime(b)) => a.cmp(b),
+            (V::Date(a), V::Date(b)) => a.cmp(b),
+            (V::Decimal(a), V::Decimal(b)) => a.cmp(b),
+            (V::Decimal(a), V::Int(b)) => a.cmp(&Decimal::from(*b)),
+            (V::Int(a), V::Decimal(b)) => Decimal::from(*a).cmp(b),
+            (V::Bytes(a), V::Bytes(b)) => a.cmp(b),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
             (V::Bool(a), V::Bool(b)) => a.cmp(b),
             (V::Array(a), V::Array(b)) => a
@@ -281,36 +385,66 @@ impl Value {
     fn rank(&self) -> u8 {
         match self {
             Value::Null => 0,
-            Value::Int(_) | Value::Float(_) => 1,
+            Value::Int(_) | Value::Float(_) | Value::Decimal(_) => 1,
             Value::String(_) => 2,
             Value::DateTime(_) => 3,
-            Value::Uuid(_) => 4,
-            Value::Bool(_) => 5,
-            Value::Array(_) => 6,
-            Value::Json(_) => 7,
-            Value::Object(_) => 8,
+            Value::Date(_) => 4,
+            Value::Uuid(_) => 5,
+            Value::Bool(_) => 6,
+            Value::Bytes(_) => 7,
+            Value::Array(_) => 8,
+            Value::Json(_) => 9,
+            Value::Object(_) => 10,
         }
     }
 
     /// Equality as filters see it: integers and floats compare numerically.
     pub fn filter_eq(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => {
-                self.total_cmp(other).is_eq()
-            }
+            (Value::Int(_), Value::Float(_))
+            | (Value::Float(_), Value::Int(_))
+            | (Value::Int(_), Value::Decimal(_))
+            | (Value::Decimal(_), Value::Int(_))
+            | (Value::Decimal(_), Value::Decimal(_)) => self.total_cmp(other).is_eq(),
             _ => self == other,
         }
     }
 
-    /// Truncates date-times (also inside arrays) to millisecond precision.
-    pub fn truncate_to_millis(self) -> Value {
-        match self {
-            Value::DateTime(d) => Value::DateTime(truncate_millis(d)),
-            Value::Array(items) => {
-                Value::Array(items.into_iter().map(Value::truncate_to_millis).collect())
+    /// The value as every backend stores it, for a property of `ty`: date-times truncated to
+    /// milliseconds, decimals carrying exactly the property's scale (`8` → `8.00`), the same
+    /// inside arrays and embedded objects. Call it on values that passed validation.
+    pub fn normalize(self, ty: &PropertyType) -> Value {
+        match (ty, self) {
+            (_, Value::DateTime(d)) => Value::DateTime(truncate_millis(d)),
+            (PropertyType::Decimal { scale, .. }, Value::Decimal(mut d)) => {
+                d.rescale(u32::from(*scale));
+                Value::Decimal(d)
             }
-            v => v,
+            (PropertyType::Array(item), Value::Array(items)) => {
+                Value::Array(items.into_iter().map(|v| v.normalize(item)).collect())
+            }
+            (PropertyType::Object(def), Value::Object(record)) => Value::Object(
+                record
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = match def.get(&k) {
+                            Some(p) => v.normalize(&p.ty),
+                            None => v,
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            (_, v) => v,
         }
+    }
+
+    /// True when [`Value::normalize`] may change this value.
+    pub fn needs_normalizing(&self) -> bool {
+        matches!(
+            self,
+            Value::DateTime(_) | Value::Decimal(_) | Value::Array(_) | Value::Object(_)
+        )
     }
 }
 
@@ -444,19 +578,93 @@ fn array_index(key: &str) -> Option<u32> {
         .filter(|&i| canonical && !key.is_empty() && i < u32::MAX)
 }
 
-/// The value did not fit the property type.
+/// The value did not fit the property type, or did not parse as the field's own Rust type.
+///
+/// A [`FieldValue`] of your own returns it from [`FieldValue::from_value`]:
+/// `TypeMismatch::new("an ISBN-13")` reads "must be an ISBN-13" in the 422 a write answers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be {expected}")]
 pub struct TypeMismatch {
-    /// The expected type, as JSON schema names it (`integer`, `string`, `date-time`…).
+    /// What was expected, completing "must be …" (`integer`, `date`, `an ISBN-13`…).
     pub expected: String,
+    /// Where inside the value the problem is, as a JSON pointer relative to the property
+    /// (`/city` of an embedded address, `/2` of an array); empty for the value itself.
+    pub path: String,
 }
 
 impl TypeMismatch {
-    fn new(ty: &PropertyType) -> Self {
+    /// A mismatch of the value itself: it "must be `expected`".
+    pub fn new(expected: impl Into<String>) -> Self {
         TypeMismatch {
-            expected: ty.to_string(),
+            expected: expected.into(),
+            path: String::new(),
         }
+    }
+
+    /// A mismatch of a value that must be of `ty`.
+    pub fn of(ty: &PropertyType) -> Self {
+        TypeMismatch::new(ty.to_string())
+    }
+
+    /// The same mismatch, seen from the object or array holding the value under `key`.
+    #[must_use]
+    pub fn within(mut self, key: &str) -> Self {
+        self.path = format!("/{key}{}", self.path);
+        self
+    }
+
+    /// A member an embedded object does not declare.
+    fn unknown_member(key: &str) -> Self {
+        TypeMismatch {
+            expected: "a declared property of the object".to_owned(),
+            path: format!("/{key}"),
+        }
+    }
+}
+
+/// Base64 as JSON carries bytes: RFC 4648's standard alphabet, padded.
+const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Parses a calendar date written `YYYY-MM-DD` exactly (four-digit year, a real day:
+/// `2023-02-31` is refused).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let well_formed = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    well_formed
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+}
+
+/// Parses a decimal written as JSON bodies and query strings write one: `-?digits(.digits)?`
+/// exactly (`-12.50`; not `+1`, `1e3`, `.5` or ` 1`), as the published schemas say.
+pub fn parse_decimal_text(s: &str) -> Option<Decimal> {
+    let (integer, fraction) = s
+        .strip_prefix('-')
+        .unwrap_or(s)
+        .split_once('.')
+        .map_or((s.strip_prefix('-').unwrap_or(s), None), |(i, f)| {
+            (i, Some(f))
+        });
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    (digits(integer) && fraction.is_none_or(digits))
+        .then(|| s.parse::<Decimal>().ok())
+        .flatten()
+}
+
+/// Parses a decimal from any text a store or a float gives: plain (`-12.50`) or scientific
+/// (`1.25e3`, `1.05E+3`), never through a float.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    if s.contains(['e', 'E']) {
+        Decimal::from_scientific(s).ok()
+    } else {
+        s.parse::<Decimal>().ok()
     }
 }
 
@@ -494,11 +702,47 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 
 /// A Rust type that can be a property of an entity: how it maps to a [`PropertyType`] and to
 /// and from a [`Value`]. Implemented for the usual scalar types, `Option<T>` (nullable) and
-/// `Vec<T>` (arrays); implement it for your own newtypes to use them in entities.
+/// `Vec<T>` (arrays); derived by `#[derive(PropertyEnum)]` and `#[derive(Embedded)]`;
+/// implement it for your own newtypes to use them in entities.
+///
+/// Every write — REST, typed create, replace, patch, `updateAll`, relation creates — runs the
+/// property's [`FieldValue::check`] (by default, `from_value` on a copy), so a value the entity
+/// could not read back is refused with 422 naming the property, never stored:
+///
+/// ```
+/// use portico_domain::{FieldValue, PropertyType, TypeMismatch, Value};
+///
+/// /// An ISBN-13, stored as its 13 digits.
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Isbn(String);
+///
+/// impl FieldValue for Isbn {
+///     fn property_type() -> PropertyType {
+///         PropertyType::String
+///     }
+///     fn into_value(self) -> Value {
+///         Value::String(self.0)
+///     }
+///     fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+///         match value {
+///             Value::String(s) if s.len() == 13 && s.bytes().all(|b| b.is_ascii_digit()) => {
+///                 Ok(Isbn(s))
+///             }
+///             _ => Err(TypeMismatch::new("an ISBN-13 (13 digits)")),
+///         }
+///     }
+/// }
+///
+/// assert!(Isbn::check(&Value::from("9780262510875")).is_ok());
+/// assert_eq!(
+///     Isbn::check(&Value::from("978-0")).unwrap_err().to_string(),
+///     "must be an ISBN-13 (13 digits)"
+/// );
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a property of an entity",
     label = "not a Portico property type",
-    note = "property types: String, bool, i64, i32, i16, i8, u32, u16, u8, f64, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, Option<T> (nullable) and Vec<T> of those, or a type of your own implementing `portico_domain::FieldValue`",
+    note = "property types: String, bool, i64, i32, i16, i8, u32, u16, f64, chrono::DateTime<Utc>, chrono::NaiveDate, rust_decimal::Decimal, uuid::Uuid, Vec<u8> (bytes), serde_json::Value, Option<T> (nullable) and Vec<T> of those, an enum with #[derive(PropertyEnum)], a struct with #[derive(Embedded)], or a type of your own implementing `portico_domain::FieldValue`",
     note = "a navigational property needs a relation attribute: #[portico(has_many(target = …))], belongs_to, has_one, has_many_through, references_many"
 )]
 pub trait FieldValue: Sized {
@@ -515,6 +759,14 @@ pub trait FieldValue: Sized {
     fn is_optional() -> bool {
         false
     }
+    /// Whether `value` (already of [`FieldValue::property_type`], never null) reads back as
+    /// this type. The default converts a copy; override it when that is costly.
+    ///
+    /// # Errors
+    /// The [`TypeMismatch`] `from_value` returns.
+    fn check(value: &Value) -> Result<(), TypeMismatch> {
+        Self::from_value(value.clone()).map(drop)
+    }
 }
 
 macro_rules! int_field_value {
@@ -524,14 +776,21 @@ macro_rules! int_field_value {
             fn into_value(self) -> Value { Value::Int(i64::from(self)) }
             fn from_value(value: Value) -> Result<Self, TypeMismatch> {
                 match value {
-                    Value::Int(i) => <$t>::try_from(i).map_err(|_| TypeMismatch::new(&PropertyType::Integer)),
-                    _ => Err(TypeMismatch::new(&PropertyType::Integer)),
+                    Value::Int(i) => <$t>::try_from(i).map_err(|_| TypeMismatch::of(&PropertyType::Integer)),
+                    _ => Err(TypeMismatch::of(&PropertyType::Integer)),
+                }
+            }
+            fn check(value: &Value) -> Result<(), TypeMismatch> {
+                match value {
+                    Value::Int(i) if <$t>::try_from(*i).is_ok() => Ok(()),
+                    _ => Err(TypeMismatch::of(&PropertyType::Integer)),
                 }
             }
         }
     )*};
 }
-int_field_value!(i64, i32, i16, i8, u32, u16, u8);
+// Not `u8`: `Vec<u8>` is bytes.
+int_field_value!(i64, i32, i16, i8, u32, u16);
 
 macro_rules! simple_field_value {
     ($t:ty, $pt:expr, $variant:ident) => {
@@ -545,7 +804,13 @@ macro_rules! simple_field_value {
             fn from_value(value: Value) -> Result<Self, TypeMismatch> {
                 match value {
                     Value::$variant(v) => Ok(v.into()),
-                    _ => Err(TypeMismatch::new(&$pt)),
+                    _ => Err(TypeMismatch::of(&$pt)),
+                }
+            }
+            fn check(value: &Value) -> Result<(), TypeMismatch> {
+                match value {
+                    Value::$variant(_) => Ok(()),
+                    _ => Err(TypeMismatch::of(&$pt)),
                 }
             }
         }
@@ -556,6 +821,30 @@ simple_field_value!(bool, PropertyType::Boolean, Bool);
 simple_field_value!(f64, PropertyType::Number, Float);
 simple_field_value!(DateTime<Utc>, PropertyType::DateTime, DateTime);
 simple_field_value!(Uuid, PropertyType::Uuid, Uuid);
+simple_field_value!(NaiveDate, PropertyType::Date, Date);
+simple_field_value!(Decimal, crate::model::DEFAULT_DECIMAL, Decimal);
+
+/// Bytes: base64 in JSON, `BYTEA`/`BLOB` columns, BSON binary.
+impl FieldValue for Vec<u8> {
+    fn property_type() -> PropertyType {
+        PropertyType::Bytes
+    }
+    fn into_value(self) -> Value {
+        Value::Bytes(self)
+    }
+    fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+        match value {
+            Value::Bytes(b) => Ok(b),
+            _ => Err(TypeMismatch::of(&PropertyType::Bytes)),
+        }
+    }
+    fn check(value: &Value) -> Result<(), TypeMismatch> {
+        match value {
+            Value::Bytes(_) => Ok(()),
+            _ => Err(TypeMismatch::of(&PropertyType::Bytes)),
+        }
+    }
+}
 simple_field_value!(serde_json::Value, PropertyType::Json, Json);
 
 impl<T: FieldValue> FieldValue for Option<T> {
@@ -574,6 +863,12 @@ impl<T: FieldValue> FieldValue for Option<T> {
     fn is_optional() -> bool {
         true
     }
+    fn check(value: &Value) -> Result<(), TypeMismatch> {
+        match value {
+            Value::Null => Ok(()),
+            v => T::check(v),
+        }
+    }
 }
 
 impl<T: FieldValue> FieldValue for Vec<T> {
@@ -586,7 +881,16 @@ impl<T: FieldValue> FieldValue for Vec<T> {
     fn from_value(value: Value) -> Result<Self, TypeMismatch> {
         match value {
             Value::Array(items) => items.into_iter().map(T::from_value).collect(),
-            _ => Err(TypeMismatch::new(&Self::property_type())),
+            _ => Err(TypeMismatch::of(&Self::property_type())),
+        }
+    }
+    fn check(value: &Value) -> Result<(), TypeMismatch> {
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| T::check(item).map_err(|m| m.within(&i.to_string()))),
+            _ => Ok(()),
         }
     }
 }

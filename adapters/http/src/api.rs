@@ -67,6 +67,9 @@ pub enum BuildError {
     /// A custom API's schema has the name of another schema of the document (e.g. an `Object`
     /// named like a model).
     DuplicateSchema(String),
+    /// Two different embedded object types (`#[derive(Embedded)]`) have one name, or one is
+    /// named as a schema of a model (`Book`, `NewBook`, ...): their schemas would clash.
+    DuplicateObjectSchema(String),
     /// A custom operation's path parameters are not named as its path names them, in its
     /// order (poem-openapi binds them by position).
     PathParameterOrder {
@@ -111,6 +114,10 @@ impl std::fmt::Display for BuildError {
             BuildError::DuplicateSchema(name) => write!(
                 f,
                 "a custom API's schema is named {name:?}, as another schema of the document (rename it with #[oai(rename = \"…\")])"
+            ),
+            BuildError::DuplicateObjectSchema(name) => write!(
+                f,
+                "two embedded object types, or an embedded object type and a model's schema, are named {name:?}"
             ),
             BuildError::PathParameterOrder { path, parameters } => write!(
                 f,
@@ -518,6 +525,9 @@ impl RestApi {
                 return Err(BuildError::DuplicatePath(route.path.clone()));
             }
         }
+        if let Some(name) = openapi::object_schema_clash(&self.resources, &self.relations) {
+            return Err(BuildError::DuplicateObjectSchema(name));
+        }
         self.check_custom(table)?;
         if let CorsPolicy::Origins(origins) = &self.cors
             && let Some(bad) = origins.iter().find(|o| HeaderValue::from_str(o).is_err())
@@ -531,7 +541,8 @@ impl RestApi {
     ///
     /// # Errors
     /// [`BuildError`] for an invalid or duplicated base path, a model mounted twice, an unknown
-    /// relation or invalid relation path segment, an invalid CORS origin, or a custom operation
+    /// relation or invalid relation path segment, an invalid CORS origin, two embedded object
+    /// types of one schema name, or a custom operation
     /// clashing with another (same verb and path, same `operationId`, same schema name).
     pub fn into_endpoint(mut self) -> Result<BoxEndpoint<'static, Response>, BuildError> {
         let keys: Arc<[String]> = std::mem::take(&mut self.prohibited_keys).into();

@@ -222,7 +222,18 @@ pub(crate) fn path_id(model: &ModelDef, req: &Request) -> Result<Value, ApiError
                 && raw.trim() == raw
                 && raw.parse::<f64>().is_ok_and(f64::is_finite)
         }
-        _ => true,
+        // Written one way by construction (or refused by the coercion below).
+        PropertyType::String
+        | PropertyType::Boolean
+        | PropertyType::DateTime
+        | PropertyType::Date
+        | PropertyType::Decimal { .. }
+        | PropertyType::Enum(_)
+        | PropertyType::Uuid
+        | PropertyType::Bytes
+        | PropertyType::Json
+        | PropertyType::Object(_)
+        | PropertyType::Array(_) => true,
     };
     match Value::String(raw.to_owned()).coerce(&id_property.ty) {
         Ok(id) if canonical && !id.is_null() && !raw.is_empty() => Ok(id),

@@ -120,6 +120,7 @@ impl MemoryStore {
         capabilities.free_form_properties = true;
         capabilities.transactions = true;
         capabilities.object_ids = true;
+        capabilities.embedded_paths = true;
         MemoryStore {
             data: Arc::new(RwLock::new(Data::default())),
             capabilities,

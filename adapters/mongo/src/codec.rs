@@ -3,10 +3,14 @@
 
 use bson::spec::BinarySubtype;
 use bson::{Binary, Bson, Document, RawArray, RawBsonRef, RawDocument};
+use std::borrow::Cow;
+
 use chrono::{DateTime, TimeZone, Utc};
 use portico_domain::error::Message;
+use portico_domain::value::parse_decimal;
 use portico_domain::{
-    Error, IdStrategy, ModelDef, PropertyDef, PropertyType, Record, Result, Value,
+    Decimal, Error, IdStrategy, ModelDef, NaiveDate, PropertyDef, PropertyType, Record, Result,
+    Value,
 };
 use uuid::Uuid;
 
@@ -20,6 +24,21 @@ pub(crate) fn field_name<'m>(model: &'m ModelDef, property: &'m str) -> &'m str 
         Some(p) => p.column(),
         None => property,
     }
+}
+
+/// The document field path a condition's property names: a declared property's field, or, for a
+/// dotted path into an embedded object (`publisher.city`), the top property's field followed by
+/// the members' names (sub-documents are keyed by member name), so `{"publisher_info.city": …}`
+/// reaches into the stored sub-document.
+pub(crate) fn field_path<'m>(model: &'m ModelDef, property: &'m str) -> Cow<'m, str> {
+    if model.get(property).is_none()
+        && let Some((head, rest)) = property.split_once('.')
+        && let Some(top) = model.get(head)
+        && matches!(top.ty, PropertyType::Object(_))
+    {
+        return Cow::Owned(format!("{}.{rest}", field_name(model, head)));
+    }
+    Cow::Borrowed(field_name(model, property))
 }
 
 /// The property stored in a document field: `Some(Some(p))` for a declared property, `Some(None)`
@@ -53,10 +72,18 @@ pub(crate) fn to_bson(value: &Value) -> Bson {
         Value::Float(f) => Bson::Double(*f),
         Value::String(s) => Bson::String(s.clone()),
         Value::DateTime(d) => Bson::DateTime(bson::DateTime::from_millis(d.timestamp_millis())),
+        Value::Date(d) => date_to_bson(*d),
+        Value::Decimal(d) => decimal_to_bson(d),
+        Value::Bytes(b) => Bson::Binary(Binary {
+            subtype: BinarySubtype::Generic,
+            bytes: b.clone(),
+        }),
         Value::Uuid(u) => uuid_to_bson(*u),
         Value::Json(j) => json_to_bson(j),
         Value::Array(items) => Bson::Array(items.iter().map(to_bson).collect()),
-        // Never stored (a related record of an inclusion); encoded as a document all the same.
+        // An embedded value object: a sub-document keyed by member name, each member encoded
+        // by its own value (null members left out). A related record of an inclusion is never
+        // stored, but would be encoded the same way.
         Value::Object(record) => Bson::Document(
             record
                 .iter()
@@ -79,6 +106,41 @@ pub(crate) fn property_bson(model: &ModelDef, property: &str, value: &Value) -> 
         return Bson::ObjectId(oid);
     }
     to_bson(value)
+}
+
+/// The text form of a stored date.
+const DATE_FORMAT: &str = "%Y-%m-%d";
+
+/// A calendar date as a BSON **string** `YYYY-MM-DD` (ISO 8601), not a BSON date: a BSON date
+/// is an instant, and would read back as a date-time to anything but a typed read, while the
+/// string is exactly what the API shows, reads back as a date, and — zero-padded, fixed width —
+/// orders lexicographically as dates order, so `$gt`/`$lt`/sort work on the server. (Years
+/// outside 0000..=9999, which chrono writes with a sign, would not order correctly; the API
+/// only accepts four-digit years.)
+pub(crate) fn date_to_bson(d: NaiveDate) -> Bson {
+    Bson::String(d.format(DATE_FORMAT).to_string())
+}
+
+fn date_of(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, DATE_FORMAT).ok()
+}
+
+/// A decimal as BSON `Decimal128`, converted through its exact text (`8.50` keeps its scale as
+/// the exponent), so the server compares and sorts decimals numerically (`8.50 < 10.5`), across
+/// exponents (`8.5 == 8.50`).
+pub(crate) fn decimal_to_bson(d: &Decimal) -> Bson {
+    // Every `rust_decimal` value (at most 28 digits, scale at most 28) fits a Decimal128 (34
+    // digits, exponent -6176..=6111) exactly, so the parse does not fail; were it ever to, the
+    // exact text is kept rather than a rounded number.
+    d.to_string()
+        .parse::<bson::Decimal128>()
+        .map_or_else(|_| Bson::String(d.to_string()), Bson::Decimal128)
+}
+
+/// A stored Decimal128 as a decimal. Its text may be in exponent notation (`1.05E+3`, `1E-7`);
+/// NaN, infinities and values beyond `rust_decimal`'s range are `None`.
+fn decimal_of(d: bson::Decimal128) -> Option<Decimal> {
+    parse_decimal(&d.to_string())
 }
 
 /// A UUID as BSON binary subtype 4 (standard representation), so equality and order work.
@@ -186,37 +248,97 @@ fn uuid_of(raw: RawBsonRef<'_>) -> Option<Uuid> {
 
 /// Decodes a stored value as a property of type `ty`; `None` when it has another shape.
 fn typed(raw: RawBsonRef<'_>, ty: &PropertyType) -> Option<Value> {
-    Some(match (ty, raw) {
-        (PropertyType::String, RawBsonRef::String(s)) => Value::String(s.to_owned()),
-        (PropertyType::String, RawBsonRef::ObjectId(oid)) => Value::String(oid.to_hex()),
-        (PropertyType::Integer, RawBsonRef::Int64(i)) => Value::Int(i),
-        (PropertyType::Integer, RawBsonRef::Int32(i)) => Value::Int(i64::from(i)),
-        (PropertyType::Integer, RawBsonRef::Double(f))
-            if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 =>
-        {
-            Value::Int(f as i64)
-        }
-        (PropertyType::Number, RawBsonRef::Double(f)) => Value::Float(f),
-        (PropertyType::Number, RawBsonRef::Int64(i)) => Value::Float(i as f64),
-        (PropertyType::Number, RawBsonRef::Int32(i)) => Value::Float(f64::from(i)),
-        (PropertyType::Boolean, RawBsonRef::Boolean(b)) => Value::Bool(b),
-        (PropertyType::DateTime, RawBsonRef::DateTime(d)) => Value::DateTime(datetime_of(d)?),
-        (PropertyType::Uuid, raw @ RawBsonRef::Binary(_)) => Value::Uuid(uuid_of(raw)?),
-        (PropertyType::Json, raw) => Value::Json(to_json(raw).ok()?),
-        (PropertyType::Array(item), RawBsonRef::Array(items)) => {
-            let mut out = Vec::new();
-            for element in items {
-                out.push(typed(element.ok()?, item)?);
+    match ty {
+        PropertyType::String => match raw {
+            RawBsonRef::String(s) => Some(Value::String(s.to_owned())),
+            RawBsonRef::ObjectId(oid) => Some(Value::String(oid.to_hex())),
+            _ => None,
+        },
+        // Any stored string is returned; whether it is one of the values is the entity's
+        // concern (as with a string the memory store holds).
+        PropertyType::Enum(_) => match raw {
+            RawBsonRef::String(s) => Some(Value::String(s.to_owned())),
+            _ => None,
+        },
+        PropertyType::Integer => match raw {
+            RawBsonRef::Int64(i) => Some(Value::Int(i)),
+            RawBsonRef::Int32(i) => Some(Value::Int(i64::from(i))),
+            RawBsonRef::Double(f)
+                if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 =>
+            {
+                Some(Value::Int(f as i64))
             }
-            Value::Array(out)
-        }
-        _ => return None,
-    })
+            _ => None,
+        },
+        PropertyType::Number => match raw {
+            RawBsonRef::Double(f) => Some(Value::Float(f)),
+            RawBsonRef::Int64(i) => Some(Value::Float(i as f64)),
+            RawBsonRef::Int32(i) => Some(Value::Float(f64::from(i))),
+            _ => None,
+        },
+        PropertyType::Boolean => match raw {
+            RawBsonRef::Boolean(b) => Some(Value::Bool(b)),
+            _ => None,
+        },
+        PropertyType::DateTime => match raw {
+            RawBsonRef::DateTime(d) => datetime_of(d).map(Value::DateTime),
+            _ => None,
+        },
+        PropertyType::Date => match raw {
+            RawBsonRef::String(s) => date_of(s).map(Value::Date),
+            _ => None,
+        },
+        // Returned with exactly the property's scale, whatever exponent the server kept.
+        PropertyType::Decimal { scale, .. } => match raw {
+            RawBsonRef::Decimal128(d) => decimal_of(d).map(|mut d| {
+                d.rescale(u32::from(*scale));
+                Value::Decimal(d)
+            }),
+            _ => None,
+        },
+        PropertyType::Uuid => uuid_of(raw).map(Value::Uuid),
+        // Binary of any subtype (written as the generic subtype).
+        PropertyType::Bytes => match raw {
+            RawBsonRef::Binary(b) => Some(Value::Bytes(b.bytes.to_vec())),
+            _ => None,
+        },
+        PropertyType::Json => to_json(raw).ok().map(Value::Json),
+        // Members by their declared types, keyed by member name; null members are absent, and
+        // fields no member declares are ignored (as on a strict model).
+        PropertyType::Object(def) => match raw {
+            RawBsonRef::Document(members) => {
+                let mut record = Record::new();
+                for element in members {
+                    let (key, member) = element.ok()?;
+                    if matches!(member, RawBsonRef::Null | RawBsonRef::Undefined) {
+                        continue;
+                    }
+                    let Some(p) = def.get(key) else {
+                        continue;
+                    };
+                    record.insert(p.name.clone(), typed(member, &p.ty)?);
+                }
+                Some(Value::Object(record))
+            }
+            _ => None,
+        },
+        PropertyType::Array(item) => match raw {
+            RawBsonRef::Array(items) => {
+                let mut out = Vec::new();
+                for element in items {
+                    out.push(typed(element.ok()?, item)?);
+                }
+                Some(Value::Array(out))
+            }
+            _ => None,
+        },
+    }
 }
 
 /// Decodes an extra field of a free-form model by its BSON type, as the memory store keeps
 /// values given without a declared type: integers, floats, strings, booleans, date-times,
-/// UUIDs, arrays of those, and documents as JSON.
+/// UUIDs, decimals, bytes, arrays of those, and documents as JSON. (A date is a string here: it
+/// is stored as one.)
 fn untyped(raw: RawBsonRef<'_>) -> Result<Value> {
     Ok(match raw {
         RawBsonRef::Null | RawBsonRef::Undefined => Value::Null,
@@ -229,6 +351,11 @@ fn untyped(raw: RawBsonRef<'_>) -> Result<Value> {
         RawBsonRef::Binary(_) if uuid_of(raw).is_some() => {
             Value::Uuid(uuid_of(raw).unwrap_or_default())
         }
+        RawBsonRef::Binary(b) => Value::Bytes(b.bytes.to_vec()),
+        RawBsonRef::Decimal128(d) => match decimal_of(d) {
+            Some(d) => Value::Decimal(d),
+            None => Value::Json(to_json(raw)?),
+        },
         RawBsonRef::Array(items) => Value::Array(
             items
                 .into_iter()
@@ -240,7 +367,8 @@ fn untyped(raw: RawBsonRef<'_>) -> Result<Value> {
 }
 
 /// A stored value as JSON: documents as objects, numbers as numbers, date-times and UUIDs as
-/// the strings the API renders; anything else in relaxed extended JSON.
+/// the strings the API renders, decimals as their text, other binary as base64; anything else
+/// in relaxed extended JSON.
 fn to_json(raw: RawBsonRef<'_>) -> Result<serde_json::Value> {
     use serde_json::Value as J;
     Ok(match raw {
@@ -255,6 +383,10 @@ fn to_json(raw: RawBsonRef<'_>) -> Result<serde_json::Value> {
         RawBsonRef::DateTime(d) => datetime_of(d).map_or(J::Null, |d| Value::DateTime(d).to_json()),
         RawBsonRef::Binary(_) if uuid_of(raw).is_some() => {
             J::String(uuid_of(raw).unwrap_or_default().hyphenated().to_string())
+        }
+        RawBsonRef::Binary(b) => Value::Bytes(b.bytes.to_vec()).to_json(),
+        RawBsonRef::Decimal128(d) if decimal_of(d).is_some() => {
+            J::String(decimal_of(d).unwrap_or_default().to_string())
         }
         other => Bson::try_from(other.to_raw_bson())
             .map_err(corrupt)?
@@ -282,8 +414,11 @@ fn array_to_json(array: &RawArray) -> Result<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
     use bson::RawDocumentBuf;
-    use portico_domain::{IndexKind, ModelSettings};
+    use expect_test::expect;
+    use portico_domain::{IndexKind, ModelSettings, ObjectDef};
     use serde_json::json;
 
     fn model(strict: bool) -> ModelDef {
@@ -407,5 +542,203 @@ mod tests {
         let back = from_document(&m, &raw, None).unwrap();
         assert_eq!(back.get("id"), Some(&Value::Int(1)));
         assert_eq!(back.get("price"), Some(&Value::Float(3.0)));
+    }
+
+    /// A model with every value type beyond the scalars: a date, a decimal, an enum, bytes, an
+    /// embedded object (stored under another name) and a list of embedded objects.
+    fn book_model() -> ModelDef {
+        let publisher = ObjectDef {
+            name: "Publisher".into(),
+            properties: vec![
+                PropertyDef::new("name", PropertyType::String).required(),
+                PropertyDef::new("city", PropertyType::String),
+                PropertyDef::new("founded", PropertyType::Date),
+            ],
+        };
+        let edition = ObjectDef {
+            name: "Edition".into(),
+            properties: vec![
+                PropertyDef::new("number", PropertyType::Integer).required(),
+                PropertyDef::new(
+                    "price",
+                    PropertyType::Decimal {
+                        precision: 8,
+                        scale: 2,
+                    },
+                ),
+            ],
+        };
+        ModelDef::new("Book")
+            .property(
+                PropertyDef::new("id", PropertyType::Integer)
+                    .id()
+                    .generated(),
+            )
+            .property(PropertyDef::new("published", PropertyType::Date))
+            .property(PropertyDef::new(
+                "price",
+                PropertyType::Decimal {
+                    precision: 10,
+                    scale: 2,
+                },
+            ))
+            .property(PropertyDef::new(
+                "binding",
+                PropertyType::Enum(vec!["hardcover".into(), "e-book".into()]),
+            ))
+            .property(PropertyDef::new(
+                "bindings",
+                PropertyType::Array(Box::new(PropertyType::Enum(vec![
+                    "hardcover".into(),
+                    "e-book".into(),
+                ]))),
+            ))
+            .property(PropertyDef::new("cover", PropertyType::Bytes))
+            .property(
+                PropertyDef::new("publisher", PropertyType::Object(Arc::new(publisher)))
+                    .storage_name("publisher_info"),
+            )
+            .property(PropertyDef::new(
+                "editions",
+                PropertyType::Array(Box::new(PropertyType::Object(Arc::new(edition)))),
+            ))
+    }
+
+    fn date(s: &str) -> Value {
+        Value::Date(s.parse().unwrap())
+    }
+
+    fn decimal(s: &str) -> Value {
+        Value::Decimal(s.parse().unwrap())
+    }
+
+    fn record(pairs: Vec<(&str, Value)>) -> Record {
+        pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    fn book() -> Record {
+        record(vec![
+            ("id", Value::Int(1)),
+            ("published", date("2024-05-01")),
+            ("price", decimal("1050.50")),
+            ("binding", Value::from("e-book")),
+            (
+                "bindings",
+                Value::Array(vec![Value::from("hardcover"), Value::from("e-book")]),
+            ),
+            ("cover", Value::Bytes(vec![0, 1, 254, 255])),
+            (
+                "publisher",
+                Value::Object(record(vec![
+                    ("name", Value::from("Acme")),
+                    ("city", Value::from("Oslo")),
+                    ("founded", date("1899-12-31")),
+                ])),
+            ),
+            (
+                "editions",
+                Value::Array(vec![
+                    Value::Object(record(vec![
+                        ("number", Value::Int(1)),
+                        ("price", decimal("8.50")),
+                    ])),
+                    Value::Object(record(vec![("number", Value::Int(2))])),
+                ]),
+            ),
+        ])
+    }
+
+    #[test]
+    fn the_new_value_types_are_stored_as_documented() {
+        let m = book_model();
+        let doc = to_document(&m, &book());
+        expect![[r#"
+            {"_id":1,"binding":"e-book","bindings":["hardcover","e-book"],"cover":{"$binary":{"base64":"AAH+/w==","subType":"00"}},"editions":[{"number":1,"price":{"$numberDecimal":"8.50"}},{"number":2}],"price":{"$numberDecimal":"1050.50"},"published":"2024-05-01","publisher_info":{"city":"Oslo","founded":"1899-12-31","name":"Acme"}}
+        "#]]
+        .assert_eq(&(Bson::Document(doc).into_relaxed_extjson().to_string() + "\n"));
+        assert_eq!(round_trip(&m, &book()), book());
+    }
+
+    #[test]
+    fn decimals_come_back_with_the_property_scale_whatever_the_stored_exponent() {
+        let m = book_model();
+        let stored = |d: &str| {
+            let doc = bson::doc! {
+                "_id": 1_i64,
+                "price": Bson::Decimal128(d.parse().unwrap()),
+                "editions": [{"number": 1_i64, "price": Bson::Decimal128(d.parse().unwrap())}],
+            };
+            let back = from_document(&m, &RawDocumentBuf::from_document(&doc).unwrap(), None);
+            let back = back.unwrap();
+            let Some(Value::Decimal(price)) = back.get("price") else {
+                panic!("{back:?}");
+            };
+            let Some(Value::Array(editions)) = back.get("editions") else {
+                panic!("{back:?}");
+            };
+            assert_eq!(
+                editions[0],
+                Value::Object(record(vec![
+                    ("number", Value::Int(1)),
+                    ("price", Value::Decimal(*price))
+                ]))
+            );
+            price.to_string()
+        };
+        // Decimal128's text of these is `1.05E+3`, `1E-7` and `8.5`.
+        assert_eq!(
+            "1.05E+3".parse::<bson::Decimal128>().unwrap().to_string(),
+            "1.05E+3"
+        );
+        assert_eq!(stored("1.05E+3"), "1050.00");
+        assert_eq!(stored("1E-7"), "0.00");
+        assert_eq!(stored("8.5"), "8.50");
+        // Finer stored values round as the domain normalizes writes (`rescale`: half away from
+        // zero).
+        assert_eq!(stored("-0.125"), "-0.13");
+        let raw = RawDocumentBuf::from_document(
+            &bson::doc! {"_id": 1_i64, "price": Bson::Decimal128("NaN".parse().unwrap())},
+        )
+        .unwrap();
+        assert!(matches!(
+            from_document(&m, &raw, None),
+            Err(Error::Backend(_))
+        ));
+    }
+
+    #[test]
+    fn new_types_of_the_wrong_shape_are_backend_errors_and_unknown_members_are_ignored() {
+        let m = book_model();
+        for doc in [
+            bson::doc! {"_id": 1_i64, "published": "01.05.2024"},
+            bson::doc! {"_id": 1_i64, "published": bson::DateTime::from_millis(0)},
+            bson::doc! {"_id": 1_i64, "price": 8.5},
+            bson::doc! {"_id": 1_i64, "binding": 1_i64},
+            bson::doc! {"_id": 1_i64, "cover": "AAH+/w=="},
+            bson::doc! {"_id": 1_i64, "publisher_info": "Acme"},
+            bson::doc! {"_id": 1_i64, "publisher_info": {"name": "Acme", "founded": 5_i64}},
+        ] {
+            let raw = RawDocumentBuf::from_document(&doc).unwrap();
+            let err = from_document(&m, &raw, None).unwrap_err();
+            assert!(matches!(err, Error::Backend(_)), "{doc}: {err:?}");
+        }
+        let raw = RawDocumentBuf::from_document(
+            &bson::doc! {"_id": 1_i64, "publisher_info": {"name": "Acme", "city": null, "x": 1}},
+        )
+        .unwrap();
+        assert_eq!(
+            from_document(&m, &raw, None).unwrap().get("publisher"),
+            Some(&Value::Object(record(vec![("name", Value::from("Acme"))])))
+        );
+    }
+
+    #[test]
+    fn free_form_extras_of_the_new_types_keep_their_bson_type() {
+        let extras = record(vec![
+            ("id", Value::Int(1)),
+            ("amount", decimal("2.50")),
+            ("blob", Value::Bytes(vec![7])),
+        ]);
+        assert_eq!(round_trip(&model(false), &extras), extras);
     }
 }

@@ -61,9 +61,14 @@
 //! | `number` | Double | integers are read too |
 //! | `boolean` | boolean | |
 //! | `date-time` | date (UTC milliseconds) | |
+//! | `date` | string `YYYY-MM-DD` | fixed width, so it orders as dates do; read back as a date |
+//! | `decimal` | Decimal128 | with the value's scale as exponent (`8.50`); compared and sorted numerically; read back with exactly the property's scale |
+//! | enum | string | |
 //! | `uuid` | binary subtype 4 | so equality and ordering work |
+//! | bytes | binary subtype 0 (generic) | |
+//! | embedded object | sub-document | members under their names, each by its own type, null members left out |
 //! | `any` (JSON) | document, array or scalar | integers as Int64, other numbers as Double |
-//! | array | array | items by their own type |
+//! | array | array | items by their own type (arrays of embedded objects: arrays of sub-documents) |
 //!
 //! Reads are driven by the model's property types, so every value comes back as the same
 //! [`Value`] variant the memory store returns (e.g. `Value::Int` for an integer id). A stored
@@ -105,8 +110,10 @@
 //! ## Capabilities
 //!
 //! Every filter operator ([`Capabilities::all_operators`]): `ilike`/`nilike` and `regexp`
-//! (PCRE with the `i` option; use the portable syntax the filter reference describes) and
-//! free-form models, and transactions (below). How each operator maps to MongoDB is documented (and
+//! (PCRE with the `i` option; use the portable syntax the filter reference describes),
+//! free-form models, conditions on a member of an embedded object by dotted path
+//! (`publisher.city`, queried as the same dotted field path below the top property's field),
+//! and transactions (below). How each operator maps to MongoDB is documented (and
 //! snapshot-tested) in the translation module; in short: `{p: null}` for null-or-missing,
 //! `$ne: null` for `exists: true`, `$ne`/`$nin`/`$not` for negations (which match null and
 //! missing), LIKE patterns as anchored, escaped regular expressions with the `s` option (`is`

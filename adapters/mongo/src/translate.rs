@@ -6,7 +6,7 @@ use bson::{Bson, Document, Regex, doc};
 use portico_domain::filter::like::{LikeToken, tokens};
 use portico_domain::{Condition, Direction, Fields, ModelDef, Op, Order, RegexSpec, Value, Where};
 
-use crate::codec::{ID_FIELD, field_name, property_bson};
+use crate::codec::{ID_FIELD, field_name, field_path, property_bson};
 
 /// The filter document of a where clause. An empty document matches every document.
 pub(crate) fn filter_document(model: &ModelDef, clause: &Where) -> Document {
@@ -44,7 +44,10 @@ pub(crate) fn filter_document(model: &ModelDef, clause: &Where) -> Document {
 }
 
 fn condition(model: &ModelDef, c: &Condition) -> Document {
-    let field = field_name(model, &c.property);
+    // A dotted path into an embedded object (`publisher.city`) is the same dotted field path,
+    // which MongoDB resolves inside the sub-document; a document without the sub-document, or
+    // one without the member, is null there (`{p: null}` and negations match it).
+    let field = field_path(model, &c.property);
     let to_bson = |v: &Value| property_bson(model, &c.property, v);
     let test: Bson = match &c.op {
         // `{p: null}` matches null and missing alike in MongoDB, as the reference decides.
@@ -171,7 +174,8 @@ mod tests {
     use super::*;
     use expect_test::{Expect, expect};
     use portico_domain::{
-        Capabilities, CheckOptions, Filter, IndexKind, ModelSettings, PropertyDef, PropertyType,
+        Capabilities, CheckOptions, Filter, IndexKind, ModelSettings, ObjectDef, PropertyDef,
+        PropertyType,
     };
     use serde_json::json;
 
@@ -204,12 +208,49 @@ mod tests {
                     .index(IndexKind::Plain),
             )
             .property(PropertyDef::new("secret", PropertyType::String).hidden())
+            .property(PropertyDef::new("published", PropertyType::Date))
+            .property(PropertyDef::new(
+                "amount",
+                PropertyType::Decimal {
+                    precision: 10,
+                    scale: 2,
+                },
+            ))
+            .property(PropertyDef::new(
+                "binding",
+                PropertyType::Enum(vec![
+                    "hardcover".into(),
+                    "paperback".into(),
+                    "e-book".into(),
+                ]),
+            ))
+            .property(PropertyDef::new("cover", PropertyType::Bytes))
+            .property(
+                PropertyDef::new(
+                    "publisher",
+                    PropertyType::Object(std::sync::Arc::new(ObjectDef {
+                        name: "Publisher".into(),
+                        properties: vec![
+                            PropertyDef::new("name", PropertyType::String).required(),
+                            PropertyDef::new("city", PropertyType::String),
+                            PropertyDef::new("founded", PropertyType::Date),
+                        ],
+                    })),
+                )
+                .storage_name("publisher_info"),
+            )
+    }
+
+    fn capabilities() -> Capabilities {
+        let mut capabilities = Capabilities::all_operators();
+        capabilities.embedded_paths = true;
+        capabilities
     }
 
     fn checked(filter: serde_json::Value) -> portico_domain::Checked<Filter> {
         Filter::from_json(&filter)
             .unwrap()
-            .check(&model(), &CheckOptions::new(Capabilities::all_operators()))
+            .check(&model(), &CheckOptions::new(capabilities()))
             .unwrap()
     }
 
@@ -338,6 +379,61 @@ mod tests {
     }
 
     #[test]
+    fn dates_decimals_enums_and_embedded_paths() {
+        check_wheres(
+            &[
+                json!({"published": {"between": ["2024-01-01", "2024-12-31"]}}),
+                json!({"published": {"gte": "2024-05-01", "lt": "2024-06-01"}}),
+                json!({"published": {"inq": ["2024-05-01"]}}),
+                json!({"amount": {"gt": "9.5"}}),
+                json!({"amount": {"lte": 10}}),
+                json!({"amount": {"inq": ["8.50", 1050]}}),
+                json!({"amount": "8.50"}),
+                json!({"binding": {"inq": ["hardcover", "e-book"]}}),
+                json!({"binding": {"nin": ["paperback"]}}),
+                json!({"publisher.city": "Oslo"}),
+                json!({"publisher.city": {"like": "Os%"}}),
+                json!({"publisher.city": null}),
+                json!({"publisher.founded": {"lt": "1900-01-01"}}),
+                json!({"publisher": {"exists": true}}),
+                json!({"cover": {"exists": false}}),
+            ],
+            expect![[r#"
+                {"published":{"between":["2024-01-01","2024-12-31"]}}
+                  => {"published":{"$gte":"2024-01-01","$lte":"2024-12-31"}}
+                {"published":{"gte":"2024-05-01","lt":"2024-06-01"}}
+                  => {"$and":[{"published":{"$gte":"2024-05-01"}},{"published":{"$lt":"2024-06-01"}}]}
+                {"published":{"inq":["2024-05-01"]}}
+                  => {"published":{"$in":["2024-05-01"]}}
+                {"amount":{"gt":"9.5"}}
+                  => {"amount":{"$gt":{"$numberDecimal":"9.5"}}}
+                {"amount":{"lte":10}}
+                  => {"amount":{"$lte":{"$numberDecimal":"10"}}}
+                {"amount":{"inq":["8.50",1050]}}
+                  => {"amount":{"$in":[{"$numberDecimal":"8.50"},{"$numberDecimal":"1050"}]}}
+                {"amount":"8.50"}
+                  => {"amount":{"$numberDecimal":"8.50"}}
+                {"binding":{"inq":["hardcover","e-book"]}}
+                  => {"binding":{"$in":["hardcover","e-book"]}}
+                {"binding":{"nin":["paperback"]}}
+                  => {"binding":{"$nin":["paperback"]}}
+                {"publisher.city":"Oslo"}
+                  => {"publisher_info.city":"Oslo"}
+                {"publisher.city":{"like":"Os%"}}
+                  => {"publisher_info.city":{"$regex":"^Os.*\\z","$options":"s"}}
+                {"publisher.city":null}
+                  => {"publisher_info.city":null}
+                {"publisher.founded":{"lt":"1900-01-01"}}
+                  => {"publisher_info.founded":{"$lt":"1900-01-01"}}
+                {"publisher":{"exists":true}}
+                  => {"publisher_info":{"$ne":null}}
+                {"cover":{"exists":false}}
+                  => {"cover":null}
+            "#]],
+        );
+    }
+
+    #[test]
     fn patterns() {
         check_wheres(
             &[
@@ -454,7 +550,7 @@ mod tests {
               skip None limit None
             {"fields":{"meta":false,"tags":false,"due":false,"refId":false,"price":false,"active":false}}
               sort {"_id":1}
-              projection {"_id":1,"name":1,"count":1,"stock_level":1}
+              projection {"_id":1,"name":1,"count":1,"stock_level":1,"published":1,"amount":1,"binding":1,"cover":1,"publisher_info":1}
               skip None limit None
             {"fields":["name","extra"]}
               sort {"_id":1}

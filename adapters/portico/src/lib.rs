@@ -48,7 +48,9 @@ pub use async_trait::async_trait;
 
 /// What an app names most: models, filters, repositories, the REST API and the runtime.
 pub mod prelude {
-    pub use portico_domain::{Entity, Error, Filter, ModelDef};
+    pub use portico_domain::{
+        Decimal, Embedded, Entity, Error, FieldValue, Filter, ModelDef, NaiveDate, PropertyEnum,
+    };
     pub use portico_ports::{EntityRepository, Repository, Store};
 
     #[cfg(feature = "rest")]

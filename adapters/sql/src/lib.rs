@@ -42,8 +42,19 @@
 //! | number | `DOUBLE PRECISION` | `DOUBLE` | `REAL` |
 //! | boolean | `BOOLEAN` | `BOOLEAN` | `INTEGER` |
 //! | date-time | `TIMESTAMPTZ(3)` | `DATETIME(3)`, UTC | `TEXT`, `2024-05-01T10:00:00.000Z` |
+//! | date | `DATE` | `DATE` | `TEXT`, `2024-05-01` |
+//! | decimal(p, s) | `NUMERIC(p,s)` | `DECIMAL(p,s)` | `INTEGER`, the value times 10^s (p ≤ 18) |
+//! | enum | `TEXT` | `VARCHAR(n)`, n the longest value | `TEXT` |
 //! | uuid | `UUID` | `CHAR(36)` | `TEXT` |
-//! | any, array | `JSONB` | `JSON` | `TEXT` (JSON) |
+//! | bytes | `BYTEA` | `LONGBLOB` | `BLOB` |
+//! | any, array, embedded object | `JSONB` | `JSON` | `TEXT` (JSON) |
+//!
+//! An enum column has a `CHECK (… IN (…))` of its values. Decimals keep their scale (`8.00`
+//! reads back as `8.00`); SQLite's are exact 64-bit integers, so migration refuses a precision
+//! above 18 there (`Unsupported`), and a filter bound with more fraction digits than the column
+//! still compares exactly. Embedded objects and arrays are JSON, their members typed on read
+//! (dates, decimals and bytes inside are JSON strings); conditions on members (`address.city`)
+//! are not supported.
 //!
 //! A store-generated integer id is an identity / `AUTO_INCREMENT` / `AUTOINCREMENT` column, so
 //! ids start at 1 and are never reused. Column and table names come from the metadata

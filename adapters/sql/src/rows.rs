@@ -34,12 +34,21 @@ fn json_value(json: Option<serde_json::Value>, ty: &PropertyType) -> Result<Valu
     match json {
         None => Ok(Value::Null),
         Some(j) => match ty {
-            PropertyType::Array(_) => {
-                Value::from_json_typed(&j, ty).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-            }
-            _ => Ok(Value::Json(j)),
+            PropertyType::Json => Ok(Value::Json(j)),
+            // Arrays and embedded objects: their items and members typed (dates, decimals,
+            // bytes inside are JSON strings).
+            _ => Value::from_json_typed(&j, ty).map_err(|e| sqlx::Error::Decode(Box::new(e))),
         },
     }
+}
+
+/// A decimal read from a decimal column, with exactly the property's fraction digits.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn decimal(d: Option<portico_domain::Decimal>, scale: u8) -> Value {
+    opt(d, |mut d| {
+        d.rescale(u32::from(scale));
+        Value::Decimal(d)
+    })
 }
 
 /// JSON stored as text (MySQL/MariaDB, SQLite).
@@ -78,6 +87,9 @@ mod postgres {
                 Arg::Bool(v) => self.bind(v),
                 Arg::Text(v) => self.bind(v),
                 Arg::DateTime(v) => self.bind(v),
+                Arg::Date(v) => self.bind(v),
+                Arg::Decimal(v, _) => self.bind(v),
+                Arg::Bytes(v) => self.bind(v),
                 Arg::Uuid(v) => self.bind(v),
                 Arg::Json(v) => self.bind(v),
                 Arg::List(List::Int(v)) => self.bind(v),
@@ -85,6 +97,8 @@ mod postgres {
                 Arg::List(List::Bool(v)) => self.bind(v),
                 Arg::List(List::Text(v)) => self.bind(v),
                 Arg::List(List::DateTime(v)) => self.bind(v),
+                Arg::List(List::Date(v)) => self.bind(v),
+                Arg::List(List::Decimal(v)) => self.bind(v),
                 Arg::List(List::Uuid(v)) => self.bind(v),
             }
         }
@@ -99,13 +113,20 @@ mod postgres {
     impl ReadValue for PgRow {
         fn read(&self, i: usize, ty: &PropertyType) -> Result<Value, sqlx::Error> {
             Ok(match ty {
-                PropertyType::String => opt(self.try_get(i)?, Value::String),
+                PropertyType::String | PropertyType::Enum(_) => {
+                    opt(self.try_get(i)?, Value::String)
+                }
                 PropertyType::Integer => opt(self.try_get(i)?, Value::Int),
                 PropertyType::Number => opt(self.try_get(i)?, Value::Float),
                 PropertyType::Boolean => opt(self.try_get(i)?, Value::Bool),
                 PropertyType::DateTime => opt(self.try_get(i)?, Value::DateTime),
+                PropertyType::Date => opt(self.try_get(i)?, Value::Date),
+                PropertyType::Decimal { scale, .. } => decimal(self.try_get(i)?, *scale),
+                PropertyType::Bytes => opt(self.try_get(i)?, Value::Bytes),
                 PropertyType::Uuid => opt(self.try_get(i)?, Value::Uuid),
-                PropertyType::Json | PropertyType::Array(_) => json_value(self.try_get(i)?, ty)?,
+                PropertyType::Json | PropertyType::Array(_) | PropertyType::Object(_) => {
+                    json_value(self.try_get(i)?, ty)?
+                }
             })
         }
     }
@@ -127,6 +148,9 @@ mod mysql {
                 Arg::Text(v) => self.bind(v),
                 // DATETIME(3) holds UTC wall-clock time; no session time zone is involved.
                 Arg::DateTime(v) => self.bind(v.map(|d| d.naive_utc())),
+                Arg::Date(v) => self.bind(v),
+                Arg::Decimal(v, _) => self.bind(v),
+                Arg::Bytes(v) => self.bind(v),
                 Arg::Uuid(v) => self.bind(v.map(|u| u.hyphenated().to_string())),
                 Arg::Json(v) => self.bind(v.map(|j| j.to_string())),
                 // Lists are bound item by item on MySQL (`IN (?, …)`); never built as one.
@@ -146,7 +170,9 @@ mod mysql {
             Ok(match ty {
                 // Binary-collated text carries MySQL's BINARY flag, which sqlx's String type
                 // check refuses; the bytes are UTF-8 text all the same.
-                PropertyType::String => opt(self.try_get_unchecked(i)?, Value::String),
+                PropertyType::String | PropertyType::Enum(_) => {
+                    opt(self.try_get_unchecked(i)?, Value::String)
+                }
                 PropertyType::Integer => opt(self.try_get(i)?, Value::Int),
                 PropertyType::Number => opt(self.try_get(i)?, Value::Float),
                 PropertyType::Boolean => opt(self.try_get(i)?, Value::Bool),
@@ -155,8 +181,11 @@ mod mysql {
                         Value::DateTime(n.and_utc())
                     })
                 }
+                PropertyType::Date => opt(self.try_get(i)?, Value::Date),
+                PropertyType::Decimal { scale, .. } => decimal(self.try_get(i)?, *scale),
+                PropertyType::Bytes => opt(self.try_get(i)?, Value::Bytes),
                 PropertyType::Uuid => uuid_text(self.try_get_unchecked(i)?)?,
-                PropertyType::Json | PropertyType::Array(_) => {
+                PropertyType::Json | PropertyType::Array(_) | PropertyType::Object(_) => {
                     json_text(self.try_get_unchecked(i)?, ty)?
                 }
             })
@@ -168,6 +197,8 @@ mod mysql {
 mod sqlite {
     use portico_domain::value::{format_datetime, parse_datetime};
     use sqlx::query::Query;
+
+    use crate::args::scaled;
     use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 
     use super::*;
@@ -180,6 +211,9 @@ mod sqlite {
                 Arg::Bool(v) => self.bind(v),
                 Arg::Text(v) => self.bind(v),
                 Arg::DateTime(v) => self.bind(v.map(|d| format_datetime(&d))),
+                Arg::Date(v) => self.bind(v.map(|d| d.format("%Y-%m-%d").to_string())),
+                Arg::Decimal(v, scale) => self.bind(v.map(|d| scaled(d, scale))),
+                Arg::Bytes(v) => self.bind(v),
                 Arg::Uuid(v) => self.bind(v.map(|u| u.hyphenated().to_string())),
                 Arg::Json(v) => self.bind(v.map(|j| j.to_string())),
                 Arg::List(_) => self.bind(None::<String>),
@@ -196,10 +230,29 @@ mod sqlite {
     impl ReadValue for SqliteRow {
         fn read(&self, i: usize, ty: &PropertyType) -> Result<Value, sqlx::Error> {
             Ok(match ty {
-                PropertyType::String => opt(self.try_get(i)?, Value::String),
+                PropertyType::String | PropertyType::Enum(_) => {
+                    opt(self.try_get(i)?, Value::String)
+                }
                 PropertyType::Integer => opt(self.try_get(i)?, Value::Int),
                 PropertyType::Number => opt(self.try_get(i)?, Value::Float),
                 PropertyType::Boolean => opt(self.try_get(i)?, Value::Bool),
+                PropertyType::Date => {
+                    let text: Option<String> = self.try_get(i)?;
+                    match text {
+                        None => Value::Null,
+                        Some(t) => {
+                            Value::Date(chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(
+                                |_| sqlx::Error::Decode(format!("not a date: {t}").into()),
+                            )?)
+                        }
+                    }
+                }
+                PropertyType::Decimal { scale, .. } => {
+                    opt(self.try_get::<Option<i64>, _>(i)?, |n| {
+                        Value::Decimal(portico_domain::Decimal::new(n, u32::from(*scale)))
+                    })
+                }
+                PropertyType::Bytes => opt(self.try_get(i)?, Value::Bytes),
                 PropertyType::DateTime => {
                     let text: Option<String> = self.try_get(i)?;
                     match text {
@@ -210,7 +263,9 @@ mod sqlite {
                     }
                 }
                 PropertyType::Uuid => uuid_text(self.try_get(i)?)?,
-                PropertyType::Json | PropertyType::Array(_) => json_text(self.try_get(i)?, ty)?,
+                PropertyType::Json | PropertyType::Array(_) | PropertyType::Object(_) => {
+                    json_text(self.try_get(i)?, ty)?
+                }
             })
         }
     }

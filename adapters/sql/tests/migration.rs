@@ -1,11 +1,13 @@
 //! Schema migration from models: create, run again (no-op), add properties, run again (columns
 //! added, existing rows kept) — on SQLite always, on PostgreSQL and MariaDB when configured.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use portico_conformance::TestStore;
 use portico_domain::{
-    CheckOptions, Error, Filter, IndexKind, ModelDef, PropertyDef, PropertyType, Record, Value,
+    CheckOptions, Decimal, Error, Filter, IndexKind, ModelDef, NaiveDate, ObjectDef, PropertyDef,
+    PropertyType, Record, Value,
 };
 use portico_ports::Store;
 use portico_sql::{SqlOptions, SqlStore};
@@ -98,6 +100,191 @@ async fn migrate_keeps_data(fresh: TestStore) {
     }
 }
 
+/// v1 with a column of each type beyond the scalars, added by migration.
+fn v3() -> ModelDef {
+    let maker = ObjectDef {
+        name: "Maker".into(),
+        properties: vec![
+            PropertyDef::new("name", PropertyType::String).required(),
+            PropertyDef::new("founded", PropertyType::Date),
+            PropertyDef::new(
+                "capital",
+                PropertyType::Decimal {
+                    precision: 12,
+                    scale: 3,
+                },
+            ),
+        ],
+    };
+    let colour = PropertyType::Enum(vec!["red".into(), "green".into(), "it's".into()]);
+    v1().property(PropertyDef::new("made", PropertyType::Date))
+        .property(
+            PropertyDef::new(
+                "price",
+                PropertyType::Decimal {
+                    precision: 18,
+                    scale: 2,
+                },
+            )
+            .index(IndexKind::Plain),
+        )
+        .property(PropertyDef::new("colour", colour.clone()).index(IndexKind::Plain))
+        .property(PropertyDef::new(
+            "colours",
+            PropertyType::Array(Box::new(colour)),
+        ))
+        .property(PropertyDef::new(
+            "maker",
+            PropertyType::Object(Arc::new(maker)),
+        ))
+        .property(PropertyDef::new("blob", PropertyType::Bytes))
+}
+
+fn day(text: &str) -> Value {
+    Value::Date(NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap())
+}
+
+fn money(text: &str) -> Value {
+    Value::Decimal(text.parse::<Decimal>().unwrap())
+}
+
+async fn titles(store: &dyn Store, model: &ModelDef, json: serde_json::Value) -> Vec<String> {
+    let filter = Filter::from_json_checked(
+        &json,
+        model,
+        &CheckOptions::new(store.capabilities().clone()),
+    )
+    .unwrap();
+    store
+        .find(model, &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| match r.get("title") {
+            Some(Value::String(s)) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// Columns of the new types added to an existing table, values round-tripping with their
+/// types (a decimal keeps its scale), filters on them, and the enum's CHECK.
+async fn new_types_are_added_and_round_trip(fresh: TestStore) {
+    let (store, teardown) = fresh.into_parts();
+    let (v1, v3) = (v1(), v3());
+    store.migrate(&v1).await.unwrap();
+    store.migrate(&v3).await.unwrap();
+    store.migrate(&v3).await.unwrap();
+    let maker: Record = record(&[
+        ("name", "Acme".into()),
+        ("founded", day("1901-02-03")),
+        ("capital", money("1234.500")),
+    ]);
+    let full = record(&[
+        ("title", "full".into()),
+        ("made", day("2024-05-01")),
+        ("price", money("8.00")),
+        ("colour", "it's".into()),
+        ("colours", Value::Array(vec!["red".into(), "green".into()])),
+        ("maker", Value::Object(maker)),
+        ("blob", Value::Bytes((0..=255).collect())),
+    ]);
+    let cheap = record(&[
+        ("title", "cheap".into()),
+        ("made", day("1999-12-31")),
+        ("price", money("-0.01")),
+        ("colour", "red".into()),
+        ("blob", Value::Bytes(Vec::new())),
+    ]);
+    store
+        .insert(&v3, vec![full.clone(), cheap.clone()])
+        .await
+        .unwrap();
+    let rows = all(store.as_ref(), &v3).await;
+    let strip = |mut r: Record| {
+        r.remove("id");
+        r
+    };
+    assert_eq!(
+        rows.into_iter().map(strip).collect::<Vec<_>>(),
+        vec![full, cheap]
+    );
+    let price = &all(store.as_ref(), &v3).await[0]["price"];
+    assert_eq!(
+        price.to_json(),
+        serde_json::json!("8.00"),
+        "the scale is kept"
+    );
+
+    let find = |json| titles(store.as_ref(), &v3, json);
+    assert_eq!(
+        find(serde_json::json!({"where": {"made": {"gt": "2000-01-01"}}})).await,
+        ["full"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"order": ["made DESC"]})).await,
+        ["full", "cheap"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"gte": "-0.01"}}, "order": ["price"]})).await,
+        ["cheap", "full"]
+    );
+    // Bounds with more fraction digits than the column compare exactly.
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"gt": "7.995"}}})).await,
+        ["full"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"gte": "8.001"}}})).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"lt": "8.001"}}, "order": ["price DESC"]}))
+            .await,
+        ["full", "cheap"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"lte": "7.999"}}})).await,
+        ["cheap"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"eq": "8.001"}}})).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"eq": "8"}}})).await,
+        ["full"]
+    );
+    assert_eq!(find(serde_json::json!({"where": {"price": {"inq": ["8.0", "-0.010", "3.333"]}}, "order": ["price"]})).await, ["cheap", "full"]);
+    assert_eq!(
+        find(serde_json::json!({"where": {"price": {"neq": "8.001"}}, "order": ["price"]})).await,
+        ["cheap", "full"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"colour": {"inq": ["it's", "green"]}}})).await,
+        ["full"]
+    );
+    assert_eq!(
+        find(serde_json::json!({"where": {"blob": {"exists": true}}, "order": ["title"]})).await,
+        ["cheap", "full"]
+    );
+
+    // The store itself (below the repository's validation) refuses a value the enum lacks.
+    let refused = store
+        .insert(
+            &v3,
+            vec![record(&[("title", "x".into()), ("colour", "blue".into())])],
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Validation(_))),
+        "the CHECK constraint exists: {refused:?}"
+    );
+    if let Some(teardown) = teardown {
+        teardown.await;
+    }
+}
+
 /// A fresh store on a server, or `None` (after printing why) when the server is unavailable.
 async fn server(backend: Backend) -> Option<TestStore> {
     match portico_testing::store(backend).await {
@@ -126,6 +313,43 @@ async fn mysql_migration_adds_columns_and_keeps_rows() {
     if let Some(store) = server(Backend::MySql).await {
         migrate_keeps_data(store).await;
     }
+}
+
+#[tokio::test]
+async fn sqlite_new_types_are_added_and_round_trip() {
+    new_types_are_added_and_round_trip(portico_testing::store(Backend::Sqlite).await.unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn postgres_new_types_are_added_and_round_trip() {
+    if let Some(store) = server(Backend::Postgres).await {
+        new_types_are_added_and_round_trip(store).await;
+    }
+}
+
+#[tokio::test]
+async fn mysql_new_types_are_added_and_round_trip() {
+    if let Some(store) = server(Backend::MySql).await {
+        new_types_are_added_and_round_trip(store).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_refuses_decimals_it_cannot_hold_exactly() {
+    let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+    let model = v1().property(PropertyDef::new(
+        "big",
+        PropertyType::Decimal {
+            precision: 19,
+            scale: 2,
+        },
+    ));
+    let refused = store.migrate(&model).await;
+    assert!(
+        matches!(&refused, Err(Error::Unsupported(m)) if m.contains("Gadget.big") && m.contains("18 digits")),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]
@@ -176,5 +400,77 @@ async fn unreachable_servers_are_unavailable_quickly() {
             "{url} took {:?}",
             started.elapsed()
         );
+    }
+}
+
+/// A store that was never migrated, or not since the model gained a property, says so: the
+/// model and what is missing, to be answered as 503 `NOT_MIGRATED`, never an opaque 500.
+///
+/// `missing_columns_fail`: SQLite reads a double-quoted name that is no column as a string
+/// literal (its "DQS" compatibility), so there only a missing table can be told.
+async fn an_unmigrated_model_is_not_migrated(fresh: TestStore, missing_columns_fail: bool) {
+    let (store, teardown) = fresh.into_parts();
+    let never = ModelDef {
+        name: "Nowhere".into(),
+        ..v1()
+    }
+    .settings(portico_domain::ModelSettings {
+        storage_name: Some("migration_never_created".into()),
+        ..Default::default()
+    });
+    let options = CheckOptions::new(store.capabilities().clone());
+    let everything = Filter::new().check(&never, &options).unwrap();
+    match store.find(&never, &everything).await {
+        Err(error @ Error::NotMigrated { .. }) => {
+            assert_eq!(error.code(), "NOT_MIGRATED");
+            assert_eq!(
+                error.to_string(),
+                "Nowhere is not migrated: table `migration_never_created` does not exist in the data source; run migrate"
+            );
+        }
+        other => panic!("expected NotMigrated, got {other:?}"),
+    }
+    // Migrated as v1, used as v2: a column is missing.
+    store.migrate(&v1()).await.unwrap();
+    if missing_columns_fail {
+        let v2 = v2();
+        let everything = Filter::new().check(&v2, &options).unwrap();
+        match store.find(&v2, &everything).await {
+            Err(Error::NotMigrated {
+                entity, missing, ..
+            }) => {
+                assert_eq!(
+                    (entity.as_str(), missing.as_str()),
+                    ("Gadget", "a column of table `migration_gadgets`")
+                );
+            }
+            other => panic!("expected NotMigrated, got {other:?}"),
+        }
+    }
+    if let Some(teardown) = teardown {
+        teardown.await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_an_unmigrated_model_is_not_migrated() {
+    an_unmigrated_model_is_not_migrated(
+        portico_testing::store(Backend::Sqlite).await.unwrap(),
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_an_unmigrated_model_is_not_migrated() {
+    if let Some(store) = server(Backend::Postgres).await {
+        an_unmigrated_model_is_not_migrated(store, true).await;
+    }
+}
+
+#[tokio::test]
+async fn mysql_an_unmigrated_model_is_not_migrated() {
+    if let Some(store) = server(Backend::MySql).await {
+        an_unmigrated_model_is_not_migrated(store, true).await;
     }
 }

@@ -39,14 +39,19 @@ use syn::{
 /// |---|---|---|
 /// | `String` | string | string |
 /// | `bool` | boolean | boolean |
-/// | `i64`, `i32`, `i16`, `i8`, `u32`, `u16`, `u8` | integer | number |
+/// | `i64`, `i32`, `i16`, `i8`, `u32`, `u16` | integer | number |
 /// | `f64` | number | number |
 /// | `chrono::DateTime<Utc>` | date-time | ISO 8601 string |
+/// | `chrono::NaiveDate` (`portico::prelude::NaiveDate`) | date | `"YYYY-MM-DD"` |
+/// | `rust_decimal::Decimal` (`portico::prelude::Decimal`) | decimal, `NUMERIC(18, 2)` unless `decimal(precision = P, scale = S)` | string `"8.50"` (an integer is accepted on input; a fraction must be a string) |
 /// | `uuid::Uuid` | uuid | string |
+/// | `Vec<u8>` | bytes | base64 string |
+/// | an enum with `#[derive(PropertyEnum)]` | enum of its variant names | string, one of them |
+/// | a struct with `#[derive(Embedded)]` | embedded object | object (its own schema) |
 /// | `serde_json::Value` | any (LoopBack's `any`) | any |
 /// | `Vec<T>` | array of `T` | array |
 /// | `Option<T>` | `T`, not required, nullable | `T` or absent |
-/// | a type implementing `FieldValue` | what it says | what it says |
+/// | a type implementing `FieldValue` | what it says; its `from_value` runs on every write | what it says |
 ///
 /// A field that is not an `Option` is **required**: creates and replacements must carry it
 /// (a `default…` attribute lets a create leave it out). Another type is refused at compile time
@@ -55,7 +60,8 @@ use syn::{
 /// Field attributes: `id`, `generated`, `version` (optimistic concurrency, on an integer), `rename = "x"`, `column = "x"`, `hidden`, `unique`,
 /// `index`, `description = "…"` (default: the doc comment), `default = <expr>`, `default_now`,
 /// `default_uuid`, `length(min = 1, max = 9)`, `pattern = "^a"`, `minimum = 0`, `maximum = 9`,
-/// `one_of(<expr>, …)`, `format = "email" | "uri"`.
+/// `one_of(<expr>, …)`, `format = "email" | "uri"`, `decimal(precision = 10, scale = 2)` (on a
+/// `Decimal`: at most 10 digits, 2 after the point).
 ///
 /// Relation attributes declare a navigational property instead of a stored one:
 /// `has_many(target = Todo)`, `belongs_to(target = TodoList)`, `has_one(target = Image)`,
@@ -68,10 +74,267 @@ use syn::{
 /// `has_many(target = Order)`.
 #[proc_macro_derive(Entity, attributes(portico))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
+    derive_with(input, expand)
+}
+
+/// Derives `portico_domain::FieldValue` for an enum of unit variants: a property holding one
+/// of the variants' names as a string (OpenAPI `enum`, a `CHECK` constraint on SQL, `eq`/`inq`
+/// filters). A stored value that is no variant is a read error naming the property, never a
+/// panic.
+///
+/// Enum attribute: `rename_all = "lowercase" | "UPPERCASE" | "camelCase" | "snake_case" |
+/// "SCREAMING_SNAKE_CASE" | "kebab-case"` (default: the variant names as written).
+/// Variant attribute: `rename = "…"`.
+///
+/// ```ignore
+/// #[derive(PropertyEnum, Clone, Copy, Debug, PartialEq)]
+/// #[portico(rename_all = "lowercase")]
+/// enum Priority { Low, Medium, High }
+/// ```
+#[proc_macro_derive(PropertyEnum, attributes(portico))]
+pub fn derive_property_enum(input: TokenStream) -> TokenStream {
+    derive_with(input, expand_enum)
+}
+
+/// Derives `portico_domain::FieldValue` for a struct embedded in an entity (a value object: an
+/// address, a money amount): stored as JSON (`JSONB` on PostgreSQL) or a BSON sub-document,
+/// published as a schema of its own, validated member by member (paths such as
+/// `/address/city` in a 422), and filterable by dotted path (`address.city`) on the backends
+/// that can honour it exactly (memory, MongoDB).
+///
+/// Field types and attributes are an entity's stored ones (`rename`, `description`,
+/// `length(...)`, `pattern`, `minimum`, `maximum`, `one_of(...)`, `format`, `decimal(...)`,
+/// `default`); a non-`Option` field is required. Struct attributes: `name = "…"` (schema name,
+/// default: the struct name), `rename_all`.
+#[proc_macro_derive(Embedded, attributes(portico))]
+pub fn derive_embedded(input: TokenStream) -> TokenStream {
+    derive_with(input, expand_embedded)
+}
+
+/// Parses the item a derive is on and expands it, or answers its errors at compile time.
+fn derive_with(input: TokenStream, expand: fn(&DeriveInput) -> syn::Result<Tokens>) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+fn rename_variant(name: &str, rule: Option<&str>) -> String {
+    let words = || {
+        let mut words: Vec<String> = Vec::new();
+        for (i, c) in name.char_indices() {
+            if c.is_uppercase() && i > 0 || words.is_empty() {
+                words.push(String::new());
+            }
+            if let Some(last) = words.last_mut() {
+                last.extend(c.to_lowercase());
+            }
+        }
+        words
+    };
+    match rule {
+        Some("lowercase") => name.to_lowercase(),
+        Some("UPPERCASE") => name.to_uppercase(),
+        Some("camelCase") => camel_case(&words().join("_")),
+        Some("snake_case") => words().join("_"),
+        Some("SCREAMING_SNAKE_CASE") => words().join("_").to_uppercase(),
+        Some("kebab-case") => words().join("-"),
+        _ => name.to_owned(),
+    }
+}
+
+fn expand_enum(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ident = &input.ident;
+    let Data::Enum(data) = &input.data else {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "PropertyEnum can only be derived for enums of unit variants",
+        ));
+    };
+    let mut rename_all: Option<String> = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("portico")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename_all") {
+                let lit = meta.value()?.parse::<LitStr>()?;
+                let rule = lit.value();
+                let known = [
+                    "lowercase",
+                    "UPPERCASE",
+                    "camelCase",
+                    "snake_case",
+                    "SCREAMING_SNAKE_CASE",
+                    "kebab-case",
+                ];
+                if !known.contains(&rule.as_str()) {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        format!("rename_all is one of {}", known.join(", ")),
+                    ));
+                }
+                rename_all = Some(rule);
+                Ok(())
+            } else {
+                Err(meta.error("unknown portico enum attribute (rename_all)"))
+            }
+        })?;
+    }
+    let mut names = Vec::new();
+    let mut variants = Vec::new();
+    for variant in &data.variants {
+        if !matches!(variant.fields, Fields::Unit) {
+            return Err(syn::Error::new_spanned(
+                variant,
+                "PropertyEnum variants carry no data",
+            ));
+        }
+        let mut rename = None;
+        for attr in variant
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("portico"))
+        {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    rename = Some(meta.value()?.parse::<LitStr>()?.value());
+                    Ok(())
+                } else {
+                    Err(meta.error("unknown portico variant attribute (rename)"))
+                }
+            })?;
+        }
+        let name = rename
+            .unwrap_or_else(|| rename_variant(&variant.ident.to_string(), rename_all.as_deref()));
+        if names.contains(&name) {
+            return Err(syn::Error::new_spanned(
+                variant,
+                format!("two variants are named \"{name}\""),
+            ));
+        }
+        names.push(name);
+        variants.push(&variant.ident);
+    }
+    if variants.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "PropertyEnum needs at least one variant",
+        ));
+    }
+    let d = domain_path();
+    let expected = format!("one of {}", names.join(", "));
+    Ok(quote! {
+        impl #d::FieldValue for #ident {
+            fn property_type() -> #d::PropertyType {
+                #d::PropertyType::Enum(::std::vec![#(::std::string::String::from(#names)),*])
+            }
+            fn into_value(self) -> #d::Value {
+                #d::Value::String(::std::string::String::from(match self { #(Self::#variants => #names),* }))
+            }
+            fn from_value(value: #d::Value) -> ::core::result::Result<Self, #d::__private::TypeMismatch> {
+                match &value {
+                    #d::Value::String(s) => match s.as_str() {
+                        #(#names => ::core::result::Result::Ok(Self::#variants),)*
+                        _ => ::core::result::Result::Err(#d::__private::TypeMismatch::new(#expected)),
+                    },
+                    _ => ::core::result::Result::Err(#d::__private::TypeMismatch::new(#expected)),
+                }
+            }
+            fn check(value: &#d::Value) -> ::core::result::Result<(), #d::__private::TypeMismatch> {
+                match value {
+                    #d::Value::String(s) if [#(#names),*].contains(&s.as_str()) => ::core::result::Result::Ok(()),
+                    _ => ::core::result::Result::Err(#d::__private::TypeMismatch::new(#expected)),
+                }
+            }
+        }
+    })
+}
+
+fn expand_embedded(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ident = &input.ident;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "Embedded cannot be derived for generic structs",
+        ));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "Embedded can only be derived for structs",
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "Embedded needs a struct with named fields",
+        ));
+    };
+    let model = model_attrs(input)?;
+    if model.table.is_some() || model.strict.is_some() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "an embedded object has no table and is always strict",
+        ));
+    }
+    let name = model.name.clone().unwrap_or_else(|| ident.to_string());
+    let d = domain_path();
+    let mut properties = Vec::new();
+    let mut to_record = Vec::new();
+    let mut from_record = Vec::new();
+    for field in &named.named {
+        let attrs = field_attrs(field)?;
+        let fident = field.ident.as_ref().expect("named fields have idents");
+        if attrs.relation.is_some()
+            || attrs.id
+            || attrs.generated
+            || attrs.version
+            || attrs.hidden
+            || attrs.unique
+            || attrs.index
+            || attrs.column.is_some()
+        {
+            return Err(syn::Error::new_spanned(
+                fident,
+                "an embedded object's field takes no relation, id, generated, version, hidden, unique, index or column attribute",
+            ));
+        }
+        let raw = fident.to_string();
+        let api_name = attrs.rename.clone().unwrap_or_else(|| {
+            if model.snake_case {
+                raw.trim_start_matches("r#").to_owned()
+            } else {
+                camel_case(&raw)
+            }
+        });
+        properties.push(property_def(
+            &attrs, fident, &field.ty, &name, &api_name, &d,
+        )?);
+        to_record.push(quote!(#d::__private::put_field(&mut record, #api_name, &self.#fident);));
+        from_record.push(quote!(#fident: #d::__private::take_member(&mut record, #api_name)?,));
+    }
+    Ok(quote! {
+        impl #d::FieldValue for #ident {
+            fn property_type() -> #d::PropertyType {
+                static DEFINITION: #d::__private::OnceLock<::std::sync::Arc<#d::ObjectDef>> = #d::__private::OnceLock::new();
+                #d::PropertyType::Object(::std::sync::Arc::clone(DEFINITION.get_or_init(|| {
+                    ::std::sync::Arc::new(#d::ObjectDef {
+                        name: ::std::string::String::from(#name),
+                        properties: ::std::vec![#(#properties),*],
+                    })
+                })))
+            }
+            fn into_value(self) -> #d::Value {
+                let mut record = #d::Record::new();
+                #(#to_record)*
+                #d::Value::Object(record)
+            }
+            fn from_value(value: #d::Value) -> ::core::result::Result<Self, #d::__private::TypeMismatch> {
+                let #d::Value::Object(mut record) = value else {
+                    return ::core::result::Result::Err(#d::__private::TypeMismatch::new("object"));
+                };
+                ::core::result::Result::Ok(Self { #(#from_record)* })
+            }
+        }
+    })
 }
 
 #[derive(Default)]
@@ -116,6 +379,7 @@ struct FieldAttrs {
     maximum: Option<Expr>,
     one_of: Vec<Expr>,
     format: Option<LitStr>,
+    decimal: Option<(syn::LitInt, syn::LitInt)>,
 }
 
 fn model_attrs(input: &DeriveInput) -> syn::Result<ModelAttrs> {
@@ -192,6 +456,29 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                     }
                     Ok(())
                 })?,
+                "decimal" => {
+                    let (mut precision, mut scale) = (None, None);
+                    meta.parse_nested_meta(|inner| {
+                        if inner.path.is_ident("precision") {
+                            precision = Some(inner.value()?.parse::<syn::LitInt>()?);
+                        } else if inner.path.is_ident("scale") {
+                            scale = Some(inner.value()?.parse::<syn::LitInt>()?);
+                        } else {
+                            return Err(inner.error("decimal takes precision and scale"));
+                        }
+                        Ok(())
+                    })?;
+                    let (Some(precision), Some(scale)) = (precision, scale) else {
+                        return Err(meta.error("decimal needs precision = P and scale = S"));
+                    };
+                    let (p, s) = (precision.base10_parse::<u8>()?, scale.base10_parse::<u8>()?);
+                    if !(1..=28).contains(&p) || s > p {
+                        return Err(
+                            meta.error("decimal needs 1 <= precision <= 28 and scale <= precision")
+                        );
+                    }
+                    attrs.decimal = Some((precision, scale));
+                }
                 "has_many" | "belongs_to" | "has_one" | "has_many_through" | "references_many" => {
                     attrs.relation = Some(relation_attrs(&meta, &key)?);
                 }
@@ -402,90 +689,14 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             ));
         }
 
-        let id = attrs.id;
-        let generated = attrs.generated;
-        let hidden = attrs.hidden;
-        let version = attrs.version;
-        let index = if attrs.unique {
-            quote!(#d::IndexKind::Unique)
-        } else if attrs.index {
-            quote!(#d::IndexKind::Plain)
-        } else {
-            quote!(#d::IndexKind::None)
-        };
-        let description = opt_string(&attrs.description);
-        let storage_name = opt_string(&attrs.column);
-        let default = match (&attrs.default, attrs.default_now, attrs.default_uuid) {
-            (Some(expr), false, false) => {
-                quote!(::core::option::Option::Some(#d::DefaultValue::Value(#d::FieldValue::into_value(::core::convert::Into::<#value_ty>::into(#expr)))))
-            }
-            (None, true, false) => quote!(::core::option::Option::Some(#d::DefaultValue::Now)),
-            (None, false, true) => quote!(::core::option::Option::Some(#d::DefaultValue::Uuid)),
-            (None, false, false) => quote!(::core::option::Option::None),
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    fident,
-                    "use only one of default, default_now, default_uuid",
-                ));
-            }
-        };
-        let has_default = attrs.default.is_some() || attrs.default_now || attrs.default_uuid;
-        let opt_u64 = |e: &Option<Expr>| match e {
-            Some(e) => quote!(::core::option::Option::Some((#e) as u64)),
-            None => quote!(::core::option::Option::None),
-        };
-        let opt_f64 = |e: &Option<Expr>| match e {
-            Some(e) => quote!(::core::option::Option::Some((#e) as f64)),
-            None => quote!(::core::option::Option::None),
-        };
-        let (min_length, max_length) = (opt_u64(&attrs.min_length), opt_u64(&attrs.max_length));
-        let (minimum, maximum) = (opt_f64(&attrs.minimum), opt_f64(&attrs.maximum));
-        let pattern = match &attrs.pattern {
-            Some(p) => {
-                let message = format!("invalid pattern on {model_name}.{api_name}");
-                quote!(::core::option::Option::Some(#d::__private::Regex::new(#p).expect(#message)))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let format = match attrs.format.as_ref().map(|f| (f.value(), f)) {
-            Some((f, _)) if f == "email" => quote!(::core::option::Option::Some(#d::Format::Email)),
-            Some((f, _)) if f == "uri" || f == "url" => {
-                quote!(::core::option::Option::Some(#d::Format::Uri))
-            }
-            Some((_, lit)) => {
-                return Err(syn::Error::new(
-                    lit.span(),
-                    "format is \"email\" or \"uri\"",
-                ));
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let one_of = &attrs.one_of;
-
-        properties.push(quote! {
-            #d::PropertyDef {
-                name: ::std::string::String::from(#api_name),
-                ty: <#value_ty as #d::FieldValue>::property_type(),
-                required: !<#ty as #d::FieldValue>::is_optional() && !#generated && !#has_default && !#version,
-                id: #id,
-                generated: #generated,
-                default: #default,
-                hidden: #hidden,
-                index: #index,
-                description: #description,
-                storage_name: #storage_name,
-                version: #version,
-                constraints: #d::Constraints {
-                    min_length: #min_length,
-                    max_length: #max_length,
-                    pattern: #pattern,
-                    minimum: #minimum,
-                    maximum: #maximum,
-                    enum_values: ::std::vec![#(#d::FieldValue::into_value(::core::convert::Into::<#value_ty>::into(#one_of))),*],
-                    format: #format,
-                },
-            }
-        });
+        properties.push(property_def(
+            &attrs,
+            fident,
+            ty,
+            &model_name,
+            &api_name,
+            &d,
+        )?);
         to_record.push(quote!(#d::__private::put_field(&mut record, #api_name, &self.#fident);));
         from_record.push(quote!(#fident: #d::__private::take_field(&mut record, #api_name)?,));
         from_values.push(quote!(#fident: #d::__private::take_value(values.next(), #api_name)?,));
@@ -576,6 +787,111 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         impl #ident {
             #[doc = #const_doc]
             #vis const FIELDS: #fields_ident = #fields_ident { #(#field_inits)* };
+        }
+    })
+}
+
+/// The `PropertyDef` of a stored field (of an entity or an embedded object).
+fn property_def(
+    attrs: &FieldAttrs,
+    fident: &Ident,
+    ty: &Type,
+    model_name: &str,
+    api_name: &str,
+    d: &Tokens,
+) -> syn::Result<Tokens> {
+    let value_ty = option_inner(ty).unwrap_or(ty);
+    let property_type = match &attrs.decimal {
+        Some((precision, scale)) => quote!(#d::__private::with_decimal(
+            <#value_ty as #d::FieldValue>::property_type(),
+            #precision,
+            #scale,
+        )),
+        None => quote!(<#value_ty as #d::FieldValue>::property_type()),
+    };
+    let id = attrs.id;
+    let generated = attrs.generated;
+    let hidden = attrs.hidden;
+    let version = attrs.version;
+    let index = if attrs.unique {
+        quote!(#d::IndexKind::Unique)
+    } else if attrs.index {
+        quote!(#d::IndexKind::Plain)
+    } else {
+        quote!(#d::IndexKind::None)
+    };
+    let description = opt_string(&attrs.description);
+    let storage_name = opt_string(&attrs.column);
+    let default = match (&attrs.default, attrs.default_now, attrs.default_uuid) {
+        (Some(expr), false, false) => {
+            quote!(::core::option::Option::Some(#d::DefaultValue::Value(#d::FieldValue::into_value(::core::convert::Into::<#value_ty>::into(#expr)))))
+        }
+        (None, true, false) => quote!(::core::option::Option::Some(#d::DefaultValue::Now)),
+        (None, false, true) => quote!(::core::option::Option::Some(#d::DefaultValue::Uuid)),
+        (None, false, false) => quote!(::core::option::Option::None),
+        _ => {
+            return Err(syn::Error::new_spanned(
+                fident,
+                "use only one of default, default_now, default_uuid",
+            ));
+        }
+    };
+    let has_default = attrs.default.is_some() || attrs.default_now || attrs.default_uuid;
+    let opt_u64 = |e: &Option<Expr>| match e {
+        Some(e) => quote!(::core::option::Option::Some((#e) as u64)),
+        None => quote!(::core::option::Option::None),
+    };
+    let opt_f64 = |e: &Option<Expr>| match e {
+        Some(e) => quote!(::core::option::Option::Some((#e) as f64)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (min_length, max_length) = (opt_u64(&attrs.min_length), opt_u64(&attrs.max_length));
+    let (minimum, maximum) = (opt_f64(&attrs.minimum), opt_f64(&attrs.maximum));
+    let pattern = match &attrs.pattern {
+        Some(p) => {
+            let message = format!("invalid pattern on {model_name}.{api_name}");
+            quote!(::core::option::Option::Some(#d::__private::Regex::new(#p).expect(#message)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let format = match attrs.format.as_ref().map(|f| (f.value(), f)) {
+        Some((f, _)) if f == "email" => quote!(::core::option::Option::Some(#d::Format::Email)),
+        Some((f, _)) if f == "uri" || f == "url" => {
+            quote!(::core::option::Option::Some(#d::Format::Uri))
+        }
+        Some((_, lit)) => {
+            return Err(syn::Error::new(
+                lit.span(),
+                "format is \"email\" or \"uri\"",
+            ));
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let one_of = &attrs.one_of;
+
+    Ok(quote! {
+        #d::PropertyDef {
+            name: ::std::string::String::from(#api_name),
+            ty: #property_type,
+            required: !<#ty as #d::FieldValue>::is_optional() && !#generated && !#has_default && !#version,
+            id: #id,
+            generated: #generated,
+            default: #default,
+            hidden: #hidden,
+            index: #index,
+            description: #description,
+            storage_name: #storage_name,
+            version: #version,
+            check: ::core::option::Option::Some(<#ty as #d::FieldValue>::check),
+            constraints: #d::Constraints {
+                min_length: #min_length,
+                max_length: #max_length,
+                pattern: #pattern,
+                minimum: #minimum,
+                maximum: #maximum,
+                enum_values: ::std::vec![#(#d::FieldValue::into_value(::core::convert::Into::<#value_ty>::into(#one_of))),*],
+                format: #format,
+            },
         }
     })
 }

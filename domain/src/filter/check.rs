@@ -20,6 +20,8 @@ pub struct Capabilities {
     pub free_form_properties: bool,
     /// Store-generated string ids (`IdStrategy::StoreObjectId`, MongoDB's ObjectId).
     pub object_ids: bool,
+    /// Conditions on a property of an embedded object by dotted path (`address.city`).
+    pub embedded_paths: bool,
 }
 
 impl Capabilities {
@@ -41,6 +43,7 @@ impl Capabilities {
             transactions: false,
             free_form_properties: false,
             object_ids: false,
+            embedded_paths: false,
         }
     }
 }
@@ -318,6 +321,49 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn is_object(&self, name: &str) -> bool {
+        self.model
+            .get(name)
+            .is_some_and(|p| matches!(p.ty, PropertyType::Object(_)))
+    }
+
+    /// Resolves `head.rest` (`address.city`, `address.geo.lat`) to a scalar property of an
+    /// embedded object.
+    fn embedded_property(&mut self, head: &str, rest: &str, path: &str) -> Option<&'a PropertyDef> {
+        let mut prop = self.property(head, &|| path.to_owned())??;
+        for segment in rest.split('.') {
+            let PropertyType::Object(def) = &prop.ty else {
+                self.errors.push(
+                    path,
+                    "unknownProperty",
+                    format!("'{}' is {}, not an embedded object", prop.name, prop.ty),
+                );
+                return None;
+            };
+            let Some(nested) = def.get(segment) else {
+                let known: Vec<&str> = def.properties.iter().map(|p| p.name.as_str()).collect();
+                self.errors.push(
+                    path,
+                    "unknownProperty",
+                    format!(
+                        "unknown property '{segment}' of {} (known: {})",
+                        def.name,
+                        known.join(", ")
+                    ),
+                );
+                return None;
+            };
+            prop = nested;
+        }
+        if !self.options.capabilities.embedded_paths {
+            self.unsupported.push(
+                "conditions on a property of an embedded object are not supported by this backend"
+                    .to_owned(),
+            );
+        }
+        Some(prop)
+    }
+
     /// Checks a whole where clause. Parsed from JSON, its `and`/`or` lists may nest at most
     /// `max_depth` deep, counted as a user (and the published schema) counts them: in the JSON
     /// pointers its conditions were read from. Built in Rust, its `And`/`Or` nodes are counted.
@@ -419,7 +465,12 @@ impl<'a> Checker<'a> {
         let path = source
             .as_deref()
             .map_or_else(|| format!("{path}/{property}"), str::to_owned);
-        let prop = self.property(&property, &|| path.clone())?;
+        let prop = match property.split_once('.') {
+            Some((head, rest)) if self.is_object(head) => {
+                Some(self.embedded_property(head, rest, &path)?)
+            }
+            _ => self.property(&property, &|| path.clone())?,
+        };
         let op_path = if shorthand {
             path.clone()
         } else {
@@ -573,7 +624,19 @@ impl<'a> Checker<'a> {
         }
         let shown = value.to_json();
         match value.coerce(ty) {
-            Ok(v) => Some(v),
+            Ok(v) => {
+                if let (PropertyType::Enum(allowed), Value::String(s)) = (ty, &v)
+                    && !allowed.contains(s)
+                {
+                    self.errors.push(
+                        path,
+                        "enum",
+                        format!("must be one of {}, got {shown}", allowed.join(", ")),
+                    );
+                    return None;
+                }
+                Some(v)
+            }
             Err(mismatch) => {
                 self.errors
                     .push(path, "type", format!("{mismatch}, got {shown}"));

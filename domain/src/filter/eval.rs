@@ -66,12 +66,26 @@ impl Compiled {
         match self {
             Compiled::And(parts) => parts.iter().all(|p| p.matches(record)),
             Compiled::Or(parts) => parts.iter().any(|p| p.matches(record)),
-            Compiled::Cond(property, test) => {
-                let value = record.get(property).unwrap_or(&Value::Null);
-                test.matches(value)
-            }
+            Compiled::Cond(property, test) => test.matches(lookup(record, property)),
         }
     }
+}
+
+/// The value at `property` of a record, following a dotted path (`address.city`) into
+/// embedded objects when the record holds no property of that whole name; null when absent.
+fn lookup<'r>(record: &'r Record, property: &str) -> &'r Value {
+    if let Some(v) = record.get(property) {
+        return v;
+    }
+    let mut segments = property.split('.');
+    let mut current = segments.next().and_then(|head| record.get(head));
+    for segment in segments {
+        current = match current {
+            Some(Value::Object(nested)) => nested.get(segment),
+            _ => None,
+        };
+    }
+    current.unwrap_or(&Value::Null)
 }
 
 impl Test {

@@ -163,7 +163,7 @@ impl CrudRepository {
         if let Some(version) = self.model.version_property() {
             record.insert(version.name.clone(), Value::Int(1));
         }
-        Ok(normalize(record))
+        Ok(normalize(&self.model, record))
     }
 
     /// LoopBack's answer to a write that would change an id (a 400 over REST).
@@ -202,7 +202,7 @@ impl CrudRepository {
         self.model
             .validate(&patch, WriteMode::Patch)
             .map_err(Error::Validation)?;
-        Ok(normalize(patch))
+        Ok(normalize(&self.model, patch))
     }
 
     /// Refuses navigational properties in data to write (LoopBack's
@@ -312,12 +312,15 @@ impl CrudRepository {
     }
 }
 
-/// Date-times are stored at millisecond precision on every backend.
-fn normalize(mut record: Record) -> Record {
-    // In place: only date-times change, and rebuilding the map would reallocate every node.
-    for v in record.values_mut() {
-        if matches!(v, Value::DateTime(_) | Value::Array(_)) {
-            *v = std::mem::replace(v, Value::Null).truncate_to_millis();
+/// Values as every backend stores them ([`Value::normalize`]: date-times at millisecond
+/// precision, decimals at their property's scale).
+fn normalize(model: &ModelDef, mut record: Record) -> Record {
+    // In place: few values change, and rebuilding the map would reallocate every node.
+    for (name, v) in record.iter_mut() {
+        if v.needs_normalizing()
+            && let Some(p) = model.get(name)
+        {
+            *v = std::mem::replace(v, Value::Null).normalize(&p.ty);
         }
     }
     record

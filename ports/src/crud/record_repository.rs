@@ -48,7 +48,7 @@ impl RecordRepository for CrudRepository {
                 // Defaults are filled in once, so what is returned is what was stored.
                 apply_defaults(&self.model, &mut stored);
                 self.replace_by_id(id, stored.clone()).await?;
-                Ok(normalize(stored))
+                Ok(normalize(&self.model, stored))
             }
         }
     }
@@ -167,7 +167,7 @@ impl RecordRepository for CrudRepository {
         if let Some(version) = self.model.version_property() {
             // A replace is a patch of every property (absent ones cleared), so it can be a
             // compare-and-set on the version like any other write.
-            let mut all = normalize(record);
+            let mut all = normalize(&self.model, record);
             all.remove(self.id_name());
             for p in self.model.properties.iter().filter(|p| !p.id && !p.version) {
                 all.entry(p.name.clone()).or_insert(Value::Null);
@@ -178,7 +178,7 @@ impl RecordRepository for CrudRepository {
         }
         if !self
             .store
-            .replace(&self.model, &id, &normalize(record))
+            .replace(&self.model, &id, &normalize(&self.model, record))
             .await?
         {
             return Err(Error::not_found(&self.model.name, &id));

@@ -5,6 +5,7 @@ mod object_ids;
 mod query;
 mod relations;
 mod transactions;
+mod value_types;
 mod values;
 mod versions;
 mod where_ops;
@@ -14,6 +15,7 @@ pub(crate) fn all() -> Vec<crate::Case> {
     all.extend(crud::cases());
     all.extend(object_ids::cases());
     all.extend(values::cases());
+    all.extend(value_types::cases());
     all.extend(where_ops::cases());
     all.extend(query::cases());
     all.extend(relations::cases());

@@ -90,7 +90,7 @@ pub(crate) fn cases() -> Vec<Case> {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
-fn record(pairs: &[(&str, Value)]) -> Record {
+pub(super) fn record(pairs: &[(&str, Value)]) -> Record {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -123,7 +123,7 @@ fn id_of(item: &Item) -> Result<i64, &'static str> {
 }
 
 /// `(path, code)` of every validation problem, or a description of the other error.
-fn problems(err: &Error) -> Vec<(String, String)> {
+pub(super) fn problems(err: &Error) -> Vec<(String, String)> {
     match err {
         Error::Validation(v) => v
             .details
@@ -134,11 +134,11 @@ fn problems(err: &Error) -> Vec<(String, String)> {
     }
 }
 
-fn has_problem(err: &Error, path: &str, code: &str) -> bool {
+pub(super) fn has_problem(err: &Error, path: &str, code: &str) -> bool {
     problems(err).iter().any(|(p, c)| p == path && c == code)
 }
 
-fn filter_problem(err: &Error, path: &str, code: &str) -> bool {
+pub(super) fn filter_problem(err: &Error, path: &str, code: &str) -> bool {
     matches!(err, Error::InvalidFilter(e) if e.0.iter().any(|d| d.path == path && d.code == code))
 }
 

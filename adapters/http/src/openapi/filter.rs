@@ -12,7 +12,7 @@
 use portico_domain::{Capabilities, CheckOptions, ModelDef, PropertyDef, PropertyType};
 use serde_json::{Map, Value as Json, json};
 
-use super::schema::{schema_ref, type_schema};
+use super::schema::{Side, null_only, nullable, schema_ref, type_schema};
 
 /// The largest `limit`, `skip` or `offset` the filter parser reads.
 const MAX_COUNT: u64 = u64::MAX;
@@ -25,21 +25,15 @@ pub(crate) fn operator_schemas(
     max_list_len: usize,
 ) -> Map<String, Json> {
     let mut ops = Map::new();
-    let mut nullable_value = type_schema(ty);
-    if let Some(object) = nullable_value.as_object_mut()
-        && !object.is_empty()
-    {
-        object.insert("nullable".into(), json!(true));
-    }
     if ty.is_scalar() {
+        let nullable_value = nullable(type_schema(ty, Side::Input));
         ops.insert("eq".into(), nullable_value.clone());
         ops.insert("neq".into(), nullable_value);
     } else {
-        let null_only = json!({"nullable": true, "enum": [null]});
-        ops.insert("eq".into(), null_only.clone());
-        ops.insert("neq".into(), null_only);
+        ops.insert("eq".into(), null_only());
+        ops.insert("neq".into(), null_only());
     }
-    let value = type_schema(ty);
+    let value = type_schema(ty, Side::Input);
     if ty.is_ordered() {
         for op in ["gt", "gte", "lt", "lte"] {
             ops.insert(op.into(), value.clone());
@@ -96,25 +90,18 @@ pub(crate) fn where_schema(model: &ModelDef, options: &CheckOptions) -> (String,
     properties.insert("and".into(), nested.clone());
     properties.insert("or".into(), nested);
     for property in model.properties.iter().filter(|p| !p.hidden) {
-        let operators = json!({
-            "type": "object",
-            "properties": operator_schemas(&property.ty, &options.capabilities, max_list_len),
-            "minProperties": 1,
-            "additionalProperties": false,
-        });
-        let shorthand = if property.ty.is_scalar() {
-            let mut value = type_schema(&property.ty);
-            if let Some(object) = value.as_object_mut() {
-                object.insert("nullable".into(), json!(true));
-            }
-            value
-        } else {
-            json!({"nullable": true, "enum": [null]})
-        };
-        properties.insert(
-            property.name.clone(),
-            json!({"oneOf": [shorthand, operators]}),
-        );
+        let condition = condition_schema(&property.ty, &options.capabilities, max_list_len);
+        properties.insert(property.name.clone(), condition);
+        // A store that reaches into embedded objects takes their members by dotted path.
+        if options.capabilities.embedded_paths {
+            embedded_conditions(
+                &property.name,
+                &property.ty,
+                &options.capabilities,
+                max_list_len,
+                &mut properties,
+            );
+        }
     }
     let schema = json!({
         "title": title,
@@ -124,6 +111,48 @@ pub(crate) fn where_schema(model: &ModelDef, options: &CheckOptions) -> (String,
         "x-typescript-type": format!("@loopback/repository#Where<{}>", model.name),
     });
     (title, schema)
+}
+
+/// The condition on one property of a where filter: a value (the `eq` shorthand) or operators.
+fn condition_schema(ty: &PropertyType, capabilities: &Capabilities, max_list_len: usize) -> Json {
+    let operators = json!({
+        "type": "object",
+        "properties": operator_schemas(ty, capabilities, max_list_len),
+        "minProperties": 1,
+        "additionalProperties": false,
+    });
+    let shorthand = if ty.is_scalar() {
+        nullable(type_schema(ty, Side::Input))
+    } else {
+        null_only()
+    };
+    json!({"oneOf": [shorthand, operators]})
+}
+
+/// The conditions on the members of an embedded object `path` (`publisher.city`, and deeper
+/// for objects within it), each with its member's operators.
+fn embedded_conditions(
+    path: &str,
+    ty: &PropertyType,
+    capabilities: &Capabilities,
+    max_list_len: usize,
+    properties: &mut Map<String, Json>,
+) {
+    let PropertyType::Object(def) = ty else {
+        return;
+    };
+    for member in &def.properties {
+        let member_path = format!("{path}.{}", member.name);
+        let condition = condition_schema(&member.ty, capabilities, max_list_len);
+        properties.insert(member_path.clone(), condition);
+        embedded_conditions(
+            &member_path,
+            &member.ty,
+            capabilities,
+            max_list_len,
+            properties,
+        );
+    }
 }
 
 /// `Todo.Filter` (with `where`) or `Todo.FilterExcludingWhere` (find by id).

@@ -102,8 +102,55 @@ fn add_read_schemas(schemas: &mut Map<String, Json>, model: &ModelDef, options: 
         add(filter::filter_schema(model, true, options));
         add(filter::filter_schema(model, false, options));
         add(filter::where_schema(model, options));
+        for def in schema::object_defs(model) {
+            add((def.name.clone(), schema::object_schema(def)));
+        }
         pending.extend(model.relations.iter().map(|r| r.target()));
     }
+}
+
+/// The name of an embedded object type that two different object types share, or that a
+/// schema of a model (`Book`, `NewBook`, `BookPartial`, ...) already has, among the models the
+/// resources and relations reach. Two models embedding the same object type share its schema.
+pub(crate) fn object_schema_clash(
+    resources: &[CrudResource],
+    relations: &[RelationResource],
+) -> Option<String> {
+    let mut pending: Vec<&ModelDef> = resources.iter().map(CrudResource::model).collect();
+    pending.extend(relations.iter().map(RelationResource::model));
+    let mut seen = HashSet::new();
+    let mut models = Vec::new();
+    while let Some(model) = pending.pop() {
+        if seen.insert(model.name.clone()) {
+            models.push(model);
+            pending.extend(model.relations.iter().map(|r| r.target()));
+        }
+    }
+    let mut taken: HashSet<String> = ["loopback.Count", "loopback.Error"]
+        .map(str::to_owned)
+        .into();
+    for model in &models {
+        let name = &model.name;
+        taken.extend([
+            name.clone(),
+            format!("New{name}"),
+            format!("{name}Partial"),
+            format!("{name}Replacement"),
+            format!("{name}WithRelations"),
+        ]);
+    }
+    let mut objects: Vec<&portico_domain::ObjectDef> = Vec::new();
+    for def in models.iter().flat_map(|m| schema::object_defs(m)) {
+        if taken.contains(&def.name) {
+            return Some(def.name.clone());
+        }
+        match objects.iter().find(|d| d.name == def.name) {
+            Some(other) if *other != def => return Some(def.name.clone()),
+            Some(_) => {}
+            None => objects.push(def),
+        }
+    }
+    None
 }
 
 /// Adds one relation's schemas to a document under construction.
@@ -180,6 +227,11 @@ pub(crate) fn document(info: &ApiInfo, parts: &Parts<'_>) -> Json {
             };
             let (name, schema) = model_schema(model, variant);
             schemas.entry(name).or_insert(schema);
+            for def in schema::object_defs(model) {
+                schemas
+                    .entry(def.name.clone())
+                    .or_insert_with(|| schema::object_schema(def));
+            }
         }
         for tag in &api.tags {
             // One entry per name: several impls may share a `Tags` enum.

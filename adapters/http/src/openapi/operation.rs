@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use super::schema::{ERROR_SCHEMA, schema_ref, type_schema};
+use super::schema::{ERROR_SCHEMA, Side, schema_ref, type_schema};
 use crate::routes::{Content, Param, RouteSpec};
 
 fn json_content(schema: Json) -> Json {
@@ -16,7 +16,7 @@ fn parameter(param: &Param) -> Json {
             "name": name,
             "in": "path",
             "required": true,
-            "schema": type_schema(ty),
+            "schema": type_schema(ty, Side::Input),
         }),
         Param::Json { name, schema } => json!({
             "name": name,

@@ -374,3 +374,257 @@ fn where_operators_follow_types_and_capabilities() {
     keys.sort_unstable();
     assert_eq!(keys, ["eq", "exists", "neq"]);
 }
+
+/// A book's binding: an enum property.
+#[derive(portico_domain::PropertyEnum, Clone, Copy, Debug, PartialEq)]
+#[portico(rename_all = "lowercase")]
+#[allow(dead_code)] // only the metadata is used
+enum Binding {
+    Hardcover,
+    Paperback,
+    #[portico(rename = "e-book")]
+    Ebook,
+}
+
+/// An embedded value object.
+#[derive(portico_domain::Embedded, Clone, Debug, PartialEq)]
+#[allow(dead_code)]
+struct Publisher {
+    name: String,
+    city: Option<String>,
+    #[portico(length(max = 10))]
+    zip: Option<String>,
+    founded: Option<portico_domain::NaiveDate>,
+}
+
+/// An embedded value object held in a list.
+#[derive(portico_domain::Embedded, Clone, Debug, PartialEq)]
+#[allow(dead_code)]
+struct Edition {
+    number: i32,
+    #[portico(decimal(precision = 8, scale = 2))]
+    price: Option<portico_domain::Decimal>,
+}
+
+/// Every value type beyond the scalars.
+#[derive(Entity, Clone, Debug)]
+#[allow(dead_code)]
+struct Book {
+    #[portico(id, generated)]
+    id: Option<i64>,
+    title: String,
+    published: Option<portico_domain::NaiveDate>,
+    #[portico(decimal(precision = 10, scale = 2))]
+    price: Option<portico_domain::Decimal>,
+    binding: Option<Binding>,
+    bindings: Option<Vec<Binding>>,
+    publisher: Option<Publisher>,
+    editions: Option<Vec<Edition>>,
+    cover: Option<Vec<u8>>,
+}
+
+/// Another model embedding the same object type.
+#[derive(Entity, Clone, Debug)]
+#[allow(dead_code)]
+struct Magazine {
+    #[portico(id, generated)]
+    id: Option<i64>,
+    publisher: Publisher,
+    #[portico(decimal(precision = 6, scale = 1))]
+    price: portico_domain::Decimal,
+}
+
+fn book_document() -> Json {
+    doc(
+        &ApiInfo::new("books", "1"),
+        &[
+            resource::<Book>("/books"),
+            resource::<Magazine>("/magazines"),
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn value_type_schemas_match_the_snapshot() {
+    let document = book_document();
+    let schemas = &document["components"]["schemas"];
+    let mut picked = serde_json::Map::new();
+    for name in [
+        "Book",
+        "NewBook",
+        "BookPartial",
+        "BookWithRelations",
+        "Book.WhereFilter",
+        "Publisher",
+        "Edition",
+        "Magazine",
+    ] {
+        picked.insert(name.to_owned(), schemas[name].clone());
+    }
+    let pretty = serde_json::to_string_pretty(&Json::Object(picked)).expect("JSON");
+    expect_file!["../snapshots/value_types_schemas.json"].assert_eq(&format!("{pretty}\n"));
+}
+
+#[test]
+fn value_types_have_their_schemas() {
+    let document = book_document();
+    let schemas = &document["components"]["schemas"];
+    let book = &schemas["Book"]["properties"];
+    assert_eq!(
+        book["published"],
+        json!({"type": "string", "format": "date"})
+    );
+    assert_eq!(book["cover"], json!({"type": "string", "format": "byte"}));
+    assert_eq!(
+        book["binding"],
+        json!({"type": "string", "enum": ["hardcover", "paperback", "e-book"]})
+    );
+    assert_eq!(book["publisher"], schema_ref("Publisher"));
+    assert_eq!(
+        book["editions"],
+        json!({"type": "array", "items": schema_ref("Edition")})
+    );
+    // `Book` is the replace body too: a decimal within its precision and scale, as text or an
+    // integer (decimal(10, 2): 8 integer digits).
+    assert_eq!(
+        book["price"]["oneOf"][0]["pattern"],
+        r"^-?0*\d{1,8}(\.\d{1,2}0*)?$"
+    );
+    assert_eq!(
+        book["price"]["oneOf"][1],
+        json!({"type": "integer", "minimum": -99_999_999, "maximum": 99_999_999})
+    );
+    // Reads answer decimals as strings only.
+    let read_price = &schemas["BookWithRelations"]["properties"]["price"];
+    assert_eq!(read_price["type"], "string");
+    assert_eq!(read_price["format"], "decimal");
+    assert_eq!(read_price["x-scale"], 2);
+    // A patch may clear them: null is one more alternative.
+    let partial = &schemas["BookPartial"]["properties"];
+    assert_eq!(
+        partial["publisher"],
+        json!({"oneOf": [schema_ref("Publisher"), {"nullable": true, "enum": [null]}]})
+    );
+    assert_eq!(
+        partial["binding"]["enum"],
+        json!(["hardcover", "paperback", "e-book", null])
+    );
+    assert_eq!(partial["price"]["oneOf"].as_array().map(Vec::len), Some(3));
+    // One object schema for both models, with its own required list.
+    let publisher = &schemas["Publisher"];
+    assert_eq!(publisher["required"], json!(["name"]));
+    assert_eq!(publisher["additionalProperties"], json!(false));
+    assert_eq!(publisher["properties"]["zip"]["maxLength"], json!(10));
+    assert_eq!(
+        schemas["Magazine"]["properties"]["publisher"],
+        schema_ref("Publisher")
+    );
+    // Where filters: ordered operators for dates and decimals, a list for enums, presence for
+    // bytes and objects, members by dotted path where the store reaches them (memory does).
+    let filter = &schemas["Book.WhereFilter"]["properties"];
+    let operators = |name: &str| -> Vec<String> {
+        filter[name]["oneOf"][1]["properties"]
+            .as_object()
+            .map(|ops| ops.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert!(operators("published").contains(&"between".to_owned()));
+    assert!(operators("price").contains(&"gt".to_owned()));
+    assert_eq!(operators("binding"), ["eq", "neq", "inq", "nin", "exists"]);
+    assert_eq!(
+        filter["binding"]["oneOf"][1]["properties"]["inq"]["oneOf"][0]["enum"],
+        json!(["hardcover", "paperback", "e-book"])
+    );
+    assert_eq!(operators("cover"), ["eq", "neq", "exists"]);
+    assert_eq!(operators("publisher"), ["eq", "neq", "exists"]);
+    assert!(operators("publisher.city").contains(&"like".to_owned()));
+    assert!(operators("publisher.founded").contains(&"gt".to_owned()));
+    assert!(filter.get("editions.price").is_none());
+}
+
+#[test]
+fn without_embedded_paths_no_dotted_keys_are_published() {
+    let options = portico_domain::CheckOptions::new(Capabilities::minimal());
+    let (_, schema) = super::filter::where_schema(Book::definition(), &options);
+    assert!(schema["properties"].get("publisher").is_some());
+    assert!(schema["properties"].get("publisher.city").is_none());
+}
+
+#[test]
+fn value_type_bodies_pass_the_schema_check() {
+    let document = book_document();
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let check =
+        |name: &str, body: Json| crate::schema_check::check(&schema_ref(name), &schemas, &body);
+    let good = json!({
+        "title": "Dune",
+        "published": "1965-08-01",
+        "price": 8,
+        "binding": "paperback",
+        "bindings": ["e-book"],
+        "publisher": {"name": "Chilton", "city": null, "zip": "19087"},
+        "editions": [{"number": 1, "price": "5.95"}],
+        "cover": "AAEC",
+    });
+    assert_eq!(check("NewBook", good.clone()), []);
+    assert_eq!(check("NewBook", json!({"title": "x", "price": "8.50"})), []);
+    assert_eq!(
+        check("BookPartial", json!({"price": null, "publisher": null})),
+        []
+    );
+    let codes = |problems: Vec<crate::schema_check::Problem>| -> Vec<(String, &'static str)> {
+        problems.into_iter().map(|p| (p.path, p.code)).collect()
+    };
+    let bad = codes(check(
+        "NewBook",
+        json!({"title": "x", "binding": "scroll", "publisher": {"zip": "12345678901", "x": 1}}),
+    ));
+    for expected in [
+        ("/binding".to_owned(), "enum"),
+        ("/publisher".to_owned(), "required"),
+        ("/publisher".to_owned(), "additionalProperties"),
+        ("/publisher/zip".to_owned(), "maxLength"),
+    ] {
+        assert!(bad.contains(&expected), "{expected:?} in {bad:?}");
+    }
+    assert!(!codes(check("NewBook", json!({"title": "x", "price": true}))).is_empty());
+}
+
+#[test]
+fn object_types_of_one_name_must_be_one_type() {
+    use crate::{BuildError, RestApi};
+
+    /// Another `Publisher`, with other members.
+    #[derive(portico_domain::Embedded, Clone, Debug, PartialEq)]
+    #[portico(name = "Publisher")]
+    #[allow(dead_code)]
+    struct OtherPublisher {
+        label: String,
+    }
+
+    #[derive(Entity, Clone, Debug)]
+    #[allow(dead_code)]
+    struct Pamphlet {
+        #[portico(id, generated)]
+        id: Option<i64>,
+        publisher: Option<OtherPublisher>,
+    }
+
+    let shared = RestApi::new("books", "1")
+        .resource(resource::<Book>("/books"))
+        .resource(resource::<Magazine>("/magazines"))
+        .into_endpoint();
+    assert!(shared.is_ok());
+    let clash = RestApi::new("books", "1")
+        .resource(resource::<Book>("/books"))
+        .resource(resource::<Pamphlet>("/pamphlets"))
+        .into_endpoint();
+    assert_eq!(
+        clash.err(),
+        Some(BuildError::DuplicateObjectSchema("Publisher".into()))
+    );
+}

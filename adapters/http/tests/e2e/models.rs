@@ -140,3 +140,78 @@ pub fn api(
         .into_endpoint()
         .map_err(|e| e.to_string())
 }
+
+/// A book's binding: an enum property.
+#[derive(portico_domain::PropertyEnum, Clone, Copy, Debug, PartialEq)]
+#[portico(rename_all = "lowercase")]
+pub enum Binding {
+    Hardcover,
+    Paperback,
+    #[portico(rename = "e-book")]
+    Ebook,
+}
+
+/// An embedded value object.
+#[derive(portico_domain::Embedded, Clone, Debug, PartialEq)]
+pub struct Publisher {
+    pub name: String,
+    pub city: Option<String>,
+    #[portico(length(max = 10))]
+    pub zip: Option<String>,
+}
+
+/// A user-defined value type: an ISBN-13, a string of 13 digits; its parsing refuses others.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Isbn(pub String);
+
+impl portico_domain::FieldValue for Isbn {
+    fn property_type() -> portico_domain::PropertyType {
+        portico_domain::PropertyType::String
+    }
+    fn into_value(self) -> portico_domain::Value {
+        portico_domain::Value::String(self.0)
+    }
+    fn from_value(value: portico_domain::Value) -> Result<Self, portico_domain::TypeMismatch> {
+        match value {
+            portico_domain::Value::String(s)
+                if s.len() == 13 && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                Ok(Isbn(s))
+            }
+            _ => Err(portico_domain::TypeMismatch::new("an ISBN-13 (13 digits)")),
+        }
+    }
+}
+
+/// The value types beyond the scalars: a date, a decimal, an enum, an embedded object, bytes
+/// and a user-defined type.
+#[derive(Entity, Clone, Debug, PartialEq)]
+#[allow(dead_code)]
+pub struct Book {
+    #[portico(id, generated)]
+    pub id: Option<i64>,
+    pub title: String,
+    pub published: Option<portico_domain::NaiveDate>,
+    #[portico(decimal(precision = 10, scale = 2))]
+    pub price: Option<portico_domain::Decimal>,
+    pub binding: Option<Binding>,
+    pub publisher: Option<Publisher>,
+    pub cover: Option<Vec<u8>>,
+    pub isbn: Option<Isbn>,
+}
+
+/// `/books` over `store` (the model migrated first).
+pub fn books_api(store: Arc<dyn Store>) -> Result<BoxEndpoint<'static, Response>, String> {
+    let runtime = crate::support::server::runtime();
+    runtime
+        .block_on(store.migrate(Book::definition()))
+        .map_err(|e| e.to_string())?;
+    let books = Repository::<Book>::new(store).map_err(|e| e.to_string())?;
+    RestApi::new("books", "1.0.0")
+        .resource(CrudResource::new(
+            "/books",
+            Arc::new(books.records().clone()),
+        ))
+        .into_endpoint()
+        .map_err(|e| e.to_string())
+}

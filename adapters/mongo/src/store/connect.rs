@@ -57,6 +57,8 @@ impl MongoStore {
         capabilities.free_form_properties = true;
         capabilities.object_ids = true;
         capabilities.transactions = true;
+        // Conditions on `publisher.city`: dotted field paths into sub-documents.
+        capabilities.embedded_paths = true;
         MongoStore {
             db,
             counters: DEFAULT_COUNTERS_COLLECTION.to_owned(),

@@ -5,7 +5,7 @@ use portico_domain::filter::like;
 use portico_domain::{Condition, Op, PropertyDef, Value, Where};
 
 use super::Builder;
-use crate::args::Arg;
+use crate::args::{Arg, Round};
 use crate::dialect::Dialect;
 
 /// The escape character for LIKE patterns: not special in any dialect's string syntax.
@@ -117,7 +117,14 @@ impl Builder<'_> {
         self.push(" ");
         self.push(op);
         self.push(" ");
-        self.bind(Arg::of(value, &p.ty));
+        // Where decimals are integers (SQLite), a bound with more fraction digits than the
+        // column rounds to the integer that keeps the comparison exact.
+        let round = match op {
+            ">" | "<=" => Round::Floor,
+            ">=" | "<" => Round::Ceil,
+            _ => Round::Exact,
+        };
+        self.bind(Arg::rounded(value, &p.ty, round));
     }
 
     fn membership(&mut self, p: &PropertyDef, items: &[Value]) {

@@ -161,3 +161,87 @@ fn writes() {
         SELECT COUNT(*) FROM "Todo" WHERE "title" = ?
           -- Text(Some("milk"))"#]].assert_eq(&out.join("\n"));
 }
+
+/// A model with a date, a decimal, an enum and bytes.
+fn book() -> ModelDef {
+    ModelDef::new("Book")
+        .property(
+            PropertyDef::new("id", PropertyType::Integer)
+                .id()
+                .generated(),
+        )
+        .property(PropertyDef::new("published", PropertyType::Date))
+        .property(PropertyDef::new(
+            "price",
+            PropertyType::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+        ))
+        .property(PropertyDef::new(
+            "binding",
+            PropertyType::Enum(vec!["hardcover".into(), "paperback".into()]),
+        ))
+        .property(PropertyDef::new("cover", PropertyType::Bytes))
+}
+
+fn check_book_select(json: serde_json::Value, expected: Expect) {
+    let m = book();
+    let filter =
+        Filter::from_json_checked(&json, &m, &CheckOptions::new(Capabilities::all_operators()))
+            .unwrap();
+    let out: Vec<String> = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite]
+        .into_iter()
+        .map(|d| render(select(d, &m, &filter)))
+        .collect();
+    expected.assert_eq(&out.join("\n"));
+}
+
+#[test]
+fn dates_decimals_enums() {
+    check_book_select(
+        json!({"where": {"published": {"gte": "2024-05-01"}, "price": {"lt": "8.5"}, "binding": {"inq": ["hardcover", "paperback"]}, "cover": {"exists": true}}, "order": ["published DESC", "price"]}),
+        expect![[r#"
+            SELECT "id", "published", "price", "binding", "cover" FROM "Book" WHERE ("published" >= $1 AND "price" < $2 AND "binding" = ANY($3) AND "cover" IS NOT NULL) ORDER BY "published" DESC NULLS LAST, "price" ASC NULLS FIRST, "id" ASC NULLS FIRST
+              -- Date(Some(2024-05-01)), Decimal(Some(8.5), Scaled { scale: 2, round: Ceil }), List(Text(["hardcover", "paperback"]))
+            SELECT `id`, `published`, `price`, `binding`, `cover` FROM `Book` WHERE (`published` >= ? AND `price` < ? AND `binding` IN (?, ?) AND `cover` IS NOT NULL) ORDER BY `published` DESC, `price` ASC, `id` ASC
+              -- Date(Some(2024-05-01)), Decimal(Some(8.5), Scaled { scale: 2, round: Ceil }), Text(Some("hardcover")), Text(Some("paperback"))
+            SELECT "id", "published", "price", "binding", "cover" FROM "Book" WHERE ("published" >= ? AND "price" < ? AND "binding" IN (?, ?) AND "cover" IS NOT NULL) ORDER BY "published" DESC, "price" ASC, "id" ASC
+              -- Date(Some(2024-05-01)), Decimal(Some(8.5), Scaled { scale: 2, round: Ceil }), Text(Some("hardcover")), Text(Some("paperback"))"#]],
+    );
+    // Decimal bounds with more fraction digits than the column: exact on SQLite's integers.
+    check_book_select(
+        json!({"where": {"price": {"gt": "8.005", "lte": "9.999", "neq": "1.001", "nin": ["2", 3]}}}),
+        expect![[r#"
+            SELECT "id", "published", "price", "binding", "cover" FROM "Book" WHERE ("price" > $1 AND "price" <= $2 AND ("price" <> $3 OR "price" IS NULL) AND (NOT ("price" = ANY($4)) OR "price" IS NULL)) ORDER BY "id" ASC NULLS FIRST
+              -- Decimal(Some(8.005), Scaled { scale: 2, round: Floor }), Decimal(Some(9.999), Scaled { scale: 2, round: Floor }), Decimal(Some(1.001), Scaled { scale: 2, round: Exact }), List(Decimal([2, 3]))
+            SELECT `id`, `published`, `price`, `binding`, `cover` FROM `Book` WHERE (`price` > ? AND `price` <= ? AND (`price` <> ? OR `price` IS NULL) AND (NOT (`price` IN (?, ?)) OR `price` IS NULL)) ORDER BY `id` ASC
+              -- Decimal(Some(8.005), Scaled { scale: 2, round: Floor }), Decimal(Some(9.999), Scaled { scale: 2, round: Floor }), Decimal(Some(1.001), Scaled { scale: 2, round: Exact }), Decimal(Some(2), Scaled { scale: 2, round: Exact }), Decimal(Some(3), Scaled { scale: 2, round: Exact })
+            SELECT "id", "published", "price", "binding", "cover" FROM "Book" WHERE ("price" > ? AND "price" <= ? AND ("price" <> ? OR "price" IS NULL) AND (NOT ("price" IN (?, ?)) OR "price" IS NULL)) ORDER BY "id" ASC
+              -- Decimal(Some(8.005), Scaled { scale: 2, round: Floor }), Decimal(Some(9.999), Scaled { scale: 2, round: Floor }), Decimal(Some(1.001), Scaled { scale: 2, round: Exact }), Decimal(Some(2), Scaled { scale: 2, round: Exact }), Decimal(Some(3), Scaled { scale: 2, round: Exact })"#]],
+    );
+}
+
+#[test]
+fn writes_of_new_types() {
+    let m = book();
+    let mut record = Record::new();
+    record.insert(
+        "published".into(),
+        Value::Date(portico_domain::NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()),
+    );
+    record.insert("price".into(), Value::Decimal("8.00".parse().unwrap()));
+    record.insert("binding".into(), Value::from("paperback"));
+    record.insert("cover".into(), Value::Bytes(vec![0, 255]));
+    let out: Vec<String> = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite]
+        .into_iter()
+        .map(|d| render(insert(d, &m, &record, true)))
+        .collect();
+    expect![[r#"
+        INSERT INTO "Book" ("published", "price", "binding", "cover") VALUES ($1, $2, $3, $4) RETURNING "id"
+          -- Date(Some(2024-05-01)), Decimal(Some(8.00), Scaled { scale: 2, round: Exact }), Text(Some("paperback")), Bytes(Some([0, 255]))
+        INSERT INTO `Book` (`published`, `price`, `binding`, `cover`) VALUES (?, ?, ?, ?)
+          -- Date(Some(2024-05-01)), Decimal(Some(8.00), Scaled { scale: 2, round: Exact }), Text(Some("paperback")), Bytes(Some([0, 255]))
+        INSERT INTO "Book" ("published", "price", "binding", "cover") VALUES (?, ?, ?, ?) RETURNING "id"
+          -- Date(Some(2024-05-01)), Decimal(Some(8.00), Scaled { scale: 2, round: Exact }), Text(Some("paperback")), Bytes(Some([0, 255]))"#]].assert_eq(&out.join("\n"));
+}

@@ -59,6 +59,9 @@ pub(super) async fn migrate(store: &SqlStore, model: &ModelDef) -> Result<()> {
             model.name
         )));
     }
+    if let Some(reason) = ddl::unsupported(store.dialect, model) {
+        return Err(Error::Unsupported(reason));
+    }
     let existing = store.existing_columns(model).await?;
     if existing.is_empty() {
         store

@@ -7,6 +7,7 @@ pub mod document;
 pub mod errors;
 pub mod include;
 pub mod relations;
+pub mod values;
 
 use crate::Case;
 
@@ -71,6 +72,10 @@ pub fn all() -> Vec<Case> {
         errors::unavailable_backends_are_503,
         errors::backend_failures_are_500_without_internals,
         errors::unsupported_operators_are_501,
+        values::value_type_bodies_are_validated,
+        values::value_types_round_trip,
+        values::value_types_filter_in_both_encodings,
+        values::user_defined_types_refuse_what_they_cannot_read,
     ]);
     cases
 }
