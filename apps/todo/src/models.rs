@@ -21,4 +21,23 @@ pub struct Todo {
     pub remind_at_geo: Option<String>,
     /// Anything (LoopBack's `any`).
     pub tag: Option<serde_json::Value>,
+    /// The day it is due (`YYYY-MM-DD`).
+    pub due_date: Option<NaiveDate>,
+    /// How urgent it is.
+    pub priority: Option<Priority>,
+    /// The hours it is expected to take: exact, two fraction digits (`"1.50"`).
+    #[portico(decimal(precision = 6, scale = 2))]
+    pub estimate_hours: Option<Decimal>,
+}
+
+/// How urgent a todo is: stored and shown as `low`, `normal` or `high`.
+#[derive(PropertyEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[portico(rename_all = "lowercase")]
+pub enum Priority {
+    /// Whenever.
+    Low,
+    /// Soon.
+    Normal,
+    /// First.
+    High,
 }

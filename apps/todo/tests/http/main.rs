@@ -53,11 +53,16 @@ async fn todos_are_served_and_stored_on_every_backend() {
             "isComplete": false,
             "remindAtAddress": "1 Main St",
             "remindAtGeo": "40.7,-74.0",
-            "tag": {"labels": ["home"], "weight": 2.5}
+            "tag": {"labels": ["home"], "weight": 2.5},
+            "dueDate": "2026-12-24",
+            "priority": "high",
+            "estimateHours": "1.5"
         });
         let (status, created) = send(&app, Method::POST, "/todos", todo.clone()).await;
         let mut expected = todo.clone();
         expected["id"] = json!(1);
+        // Decimals come back exact, as strings with their scale.
+        expected["estimateHours"] = json!("1.50");
         assert_eq!(
             (status, &created),
             (200, &expected),
@@ -74,6 +79,33 @@ async fn todos_are_served_and_stored_on_every_backend() {
             get(&app, "/todos?filter[where][isComplete]=false").await,
             (200, json!([expected])),
             "{}: find",
+            backend.name()
+        );
+        assert_eq!(
+            get(
+                &app,
+                "/todos?filter[where][dueDate][lt]=2027-01-01&filter[where][priority][inq][0]=high&filter[where][estimateHours][gte]=1.5"
+            )
+            .await,
+            (200, json!([expected])),
+            "{}: find by date, enum and decimal",
+            backend.name()
+        );
+        let (status, refused) = send(
+            &app,
+            Method::PATCH,
+            "/todos/1",
+            json!({"dueDate": "2026-02-31", "priority": "urgent", "estimateHours": "0.125"}),
+        )
+        .await;
+        let paths: Vec<&str> = refused["error"]["details"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|d| d["path"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            (status, paths),
+            (422, vec!["/dueDate", "/priority", "/estimateHours"]),
+            "{}: bad values are refused with their paths: {refused}",
             backend.name()
         );
         let (status, _) = send(&app, Method::PATCH, "/todos/1", json!({"isComplete": true})).await;
