@@ -133,6 +133,39 @@ impl fmt::Display for PropertyType {
     }
 }
 
+/// What is wrong with a property type, if anything: a decimal beyond what every backend holds
+/// exactly (`rust_decimal`'s 28 digits), an enum without values — also inside arrays and
+/// embedded objects.
+fn type_problem(ty: &PropertyType) -> Option<String> {
+    match ty {
+        PropertyType::Decimal { precision, scale }
+            if *precision == 0 || *precision > 28 || scale > precision =>
+        {
+            Some(format!(
+                "decimal({precision}, {scale}): the precision must be 1 to 28 and the scale at most the precision"
+            ))
+        }
+        PropertyType::Enum(values) if values.is_empty() => {
+            Some("an enum needs at least one value".to_owned())
+        }
+        PropertyType::Array(item) => type_problem(item),
+        PropertyType::Object(def) => def.properties.iter().find_map(|member| {
+            type_problem(&member.ty).map(|problem| format!("{}: {problem}", member.name))
+        }),
+        PropertyType::String
+        | PropertyType::Integer
+        | PropertyType::Number
+        | PropertyType::Boolean
+        | PropertyType::DateTime
+        | PropertyType::Date
+        | PropertyType::Decimal { .. }
+        | PropertyType::Enum(_)
+        | PropertyType::Uuid
+        | PropertyType::Bytes
+        | PropertyType::Json => None,
+    }
+}
+
 /// How a property's value is filled in when a create leaves it out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DefaultValue {
@@ -549,6 +582,9 @@ impl ModelDef {
                     p.name
                 ));
             }
+            if let Some(problem) = type_problem(&p.ty) {
+                problems.push(format!("{}.{}: {problem}", self.name, p.name));
+            }
             let c = &p.constraints;
             let stringy = matches!(p.ty, PropertyType::String);
             if (c.min_length.is_some()
@@ -563,7 +599,10 @@ impl ModelDef {
                 ));
             }
             if (c.minimum.is_some() || c.maximum.is_some())
-                && !matches!(p.ty, PropertyType::Integer | PropertyType::Number)
+                && !matches!(
+                    p.ty,
+                    PropertyType::Integer | PropertyType::Number | PropertyType::Decimal { .. }
+                )
             {
                 problems.push(format!(
                     "{}.{}: minimum and maximum apply to numbers only",
@@ -645,6 +684,44 @@ mod tests {
             .property(PropertyDef::new("b", PropertyType::String));
         let problems = def.check().unwrap_err();
         assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+
+    #[test]
+    fn decimal_and_enum_types_are_checked() {
+        let with = |ty: PropertyType| {
+            ModelDef::new("M")
+                .property(PropertyDef::new("id", PropertyType::Integer).id())
+                .property(PropertyDef::new("p", ty))
+                .check()
+        };
+        assert!(
+            with(PropertyType::Decimal {
+                precision: 28,
+                scale: 28
+            })
+            .is_ok()
+        );
+        assert!(
+            with(PropertyType::Decimal {
+                precision: 29,
+                scale: 2
+            })
+            .is_err()
+        );
+        assert!(
+            with(PropertyType::Decimal {
+                precision: 4,
+                scale: 5
+            })
+            .is_err()
+        );
+        assert!(with(PropertyType::Enum(Vec::new())).is_err());
+        assert!(
+            with(PropertyType::Array(Box::new(
+                PropertyType::Enum(Vec::new())
+            )))
+            .is_err()
+        );
     }
 
     #[test]

@@ -193,7 +193,13 @@ impl ModelDef {
             let known = self.get(key);
             let generated_id =
                 known.is_some_and(|p| p.id && p.generated) && mode == WriteMode::Create;
-            if (known.is_none() && self.settings.strict) || generated_id {
+            // `publisher.city` as a key would write into the embedded object behind its
+            // validation (a document store reads it as a path): refused on every model.
+            let dotted_into_declared = known.is_none()
+                && key
+                    .split_once('.')
+                    .is_some_and(|(head, _)| self.get(head).is_some());
+            if (known.is_none() && self.settings.strict) || generated_id || dotted_into_declared {
                 errors.push(
                     "",
                     "additionalProperties",
@@ -309,6 +315,17 @@ fn check_value(p: &PropertyDef, value: &Value, path: &str, errors: &mut Validati
 
 fn check_type(ty: &PropertyType, value: &Value, path: &str, errors: &mut ValidationErrors) {
     match (ty, value) {
+        // JSON carries dates as `YYYY-MM-DD`: a year beyond four digits could not be read back.
+        (PropertyType::Date, Value::Date(d))
+            if !(0..=9999).contains(&chrono::Datelike::year(d)) =>
+        {
+            errors.push(
+                path,
+                "format",
+                "must be a date of the years 0000 to 9999",
+                json!({"format": "date"}),
+            );
+        }
         (PropertyType::Enum(allowed), Value::String(s)) if !allowed.contains(s) => {
             errors.push(
                 path,
@@ -353,8 +370,10 @@ fn check_decimal(
     path: &str,
     errors: &mut ValidationErrors,
 ) {
-    let step = rust_decimal::Decimal::new(1, u32::from(scale));
-    if d.normalize().scale() > u32::from(scale) {
+    // `ModelDef::check` keeps scales within 28, where this step exists.
+    if let Ok(step) = rust_decimal::Decimal::try_new(1, u32::from(scale))
+        && d.normalize().scale() > u32::from(scale)
+    {
         errors.push(
             path,
             "multipleOf",
@@ -436,6 +455,8 @@ fn check_constraints(p: &PropertyDef, value: &Value, path: &str, errors: &mut Va
     let number = match value {
         Value::Int(i) => Some(*i as f64),
         Value::Float(f) => Some(*f),
+        // The bounds are written as floats; a decimal compares by its nearest one.
+        Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_f64(d),
         _ => None,
     };
     if let Some(n) = number {

@@ -159,6 +159,27 @@ impl Value {
         json: &serde_json::Value,
         ty: &PropertyType,
     ) -> Result<Value, TypeMismatch> {
+        Value::from_json_as(json, ty, Members::Refuse)
+    }
+
+    /// As [`Value::from_json_typed`], for JSON a store holds (an array or embedded object in a
+    /// JSON column): a member the object type no longer declares is left out, as a document
+    /// store leaves it, rather than making the row unreadable.
+    ///
+    /// # Errors
+    /// As [`Value::from_json_typed`].
+    pub fn from_stored_json(
+        json: &serde_json::Value,
+        ty: &PropertyType,
+    ) -> Result<Value, TypeMismatch> {
+        Value::from_json_as(json, ty, Members::Ignore)
+    }
+
+    fn from_json_as(
+        json: &serde_json::Value,
+        ty: &PropertyType,
+        unknown: Members,
+    ) -> Result<Value, TypeMismatch> {
         use serde_json::Value as J;
         let mismatch = || TypeMismatch::of(ty);
         match (ty, json) {
@@ -185,9 +206,9 @@ impl Value {
                 for (key, member) in members {
                     let value = match def.get(key) {
                         Some(_) if member.is_null() => continue,
-                        Some(p) => {
-                            Value::from_json_typed(member, &p.ty).map_err(|m| m.within(key))?
-                        }
+                        Some(p) => Value::from_json_as(member, &p.ty, unknown)
+                            .map_err(|m| m.within(key))?,
+                        None if unknown == Members::Ignore => continue,
                         None => return Err(TypeMismatch::unknown_member(key)),
                     };
                     record.insert(key.clone(), value);
@@ -216,7 +237,9 @@ impl Value {
                 .enumerate()
                 .map(|(i, j)| match j {
                     J::Null => Err(TypeMismatch::of(item).within(&i.to_string())),
-                    j => Value::from_json_typed(j, item).map_err(|m| m.within(&i.to_string())),
+                    j => {
+                        Value::from_json_as(j, item, unknown).map_err(|m| m.within(&i.to_string()))
+                    }
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
@@ -423,6 +446,10 @@ impl Value {
             (PropertyType::Array(item), Value::Array(items)) => {
                 Value::Array(items.into_iter().map(|v| v.normalize(item)).collect())
             }
+            // An untyped list (an undeclared property): its date-times all the same.
+            (PropertyType::Json, Value::Array(items)) => {
+                Value::Array(items.into_iter().map(|v| v.normalize(ty)).collect())
+            }
             (PropertyType::Object(def), Value::Object(record)) => Value::Object(
                 record
                     .into_iter()
@@ -622,6 +649,15 @@ impl TypeMismatch {
     }
 }
 
+/// What JSON conversion does with a member an embedded object does not declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Members {
+    /// A request body: refused.
+    Refuse,
+    /// Stored data: left out.
+    Ignore,
+}
+
 /// Base64 as JSON carries bytes: RFC 4648's standard alphabet, padded.
 const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -653,7 +689,8 @@ pub fn parse_decimal_text(s: &str) -> Option<Decimal> {
         });
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
     (digits(integer) && fraction.is_none_or(digits))
-        .then(|| s.parse::<Decimal>().ok())
+        // Exact: more digits than a decimal holds is refused, not rounded away.
+        .then(|| Decimal::from_str_exact(s).ok())
         .flatten()
 }
 

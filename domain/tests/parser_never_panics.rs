@@ -1,8 +1,11 @@
 //! Bad input never panics: the filter parsers and the check stage answer arbitrary JSON and
-//! arbitrary query strings with `Ok` or a structured error.
+//! arbitrary query strings with `Ok` or a structured error, and so does body validation.
+
+use std::sync::Arc;
 
 use portico_domain::{
-    Capabilities, CheckOptions, Error, Filter, ModelDef, PropertyDef, PropertyType, Where,
+    Capabilities, CheckOptions, Error, Filter, ModelDef, ObjectDef, PropertyDef, PropertyType,
+    Where, WriteMode,
 };
 use proptest::prelude::*;
 use serde_json::Value as J;
@@ -21,6 +24,35 @@ fn model() -> ModelDef {
         .property(PropertyDef::new("ref", PropertyType::Uuid))
         .property(PropertyDef::new("tag", PropertyType::Json))
         .property(PropertyDef::new("secret", PropertyType::String).hidden())
+        .property(PropertyDef::new("day", PropertyType::Date))
+        .property(PropertyDef::new(
+            "amount",
+            PropertyType::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+        ))
+        .property(PropertyDef::new(
+            "level",
+            PropertyType::Enum(vec!["low".into(), "high".into()]),
+        ))
+        .property(PropertyDef::new("blob", PropertyType::Bytes))
+        .property(PropertyDef::new(
+            "place",
+            PropertyType::Object(Arc::new(ObjectDef {
+                name: "Place".into(),
+                properties: vec![
+                    PropertyDef::new("city", PropertyType::String).required(),
+                    PropertyDef::new(
+                        "amount",
+                        PropertyType::Decimal {
+                            precision: 4,
+                            scale: 4,
+                        },
+                    ),
+                ],
+            })),
+        ))
 }
 
 /// Keys that mean something to the parser, mixed with noise.
@@ -44,6 +76,14 @@ fn key() -> impl Strategy<Value = String> {
         Just("ref".to_owned()),
         Just("tag".to_owned()),
         Just("secret".to_owned()),
+        Just("day".to_owned()),
+        Just("amount".to_owned()),
+        Just("level".to_owned()),
+        Just("blob".to_owned()),
+        Just("place".to_owned()),
+        Just("place.city".to_owned()),
+        Just("place.amount".to_owned()),
+        Just("city".to_owned()),
         Just("id".to_owned()),
         prop::sample::select(vec![
             "eq", "neq", "gt", "gte", "lt", "lte", "between", "inq", "nin", "exists", "like",
@@ -70,7 +110,14 @@ fn leaf() -> impl Strategy<Value = J> {
             "1",
             "true",
             "[",
-            "abc"
+            "abc",
+            "2023-02-31",
+            "99999999999999999999999999999999.5",
+            "0.0000000000000000000000000000001",
+            "-0.001",
+            "1e400",
+            "aGk=",
+            "low",
         ])
         .prop_map(|s| J::String(s.to_owned())),
         ".{0,12}".prop_map(J::String),
@@ -129,6 +176,15 @@ proptest! {
         }
         if let Ok(clause) = Where::from_json(&input) {
             assert_structured(clause.check(&model(), &options));
+        }
+    }
+
+    #[test]
+    fn bodies_validate_without_panicking(input in json()) {
+        for mode in [WriteMode::Create, WriteMode::Replace, WriteMode::Patch] {
+            if let Err(errors) = model().record_from_json(&input, mode) {
+                prop_assert!(!errors.details.is_empty());
+            }
         }
     }
 

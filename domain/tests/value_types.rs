@@ -137,6 +137,73 @@ fn a_decimal_is_read_exactly_from_a_string_or_an_integer_and_shown_as_a_string()
 }
 
 #[test]
+fn a_decimal_never_loses_digits_and_honours_its_bounds() {
+    // 29 significant digits: more than a decimal holds, so refused rather than rounded to 8.
+    assert_eq!(
+        problems(json!({"fee": "8.0000000000000000000000000001"})),
+        one("/fee", "type")
+    );
+    let bounded = portico_domain::ModelDef::new("Fee")
+        .property(portico_domain::PropertyDef::new("id", PropertyType::Integer).id())
+        .property(
+            portico_domain::PropertyDef::new("fee", portico_domain::DEFAULT_DECIMAL).constraints(
+                portico_domain::Constraints {
+                    minimum: Some(0.0),
+                    ..Default::default()
+                },
+            ),
+        );
+    let refused = bounded
+        .record_from_json(&json!({"id": 1, "fee": "-0.01"}), WriteMode::Create)
+        .unwrap_err();
+    assert_eq!(refused.details[0].code, "minimum");
+}
+
+#[test]
+fn a_date_is_one_json_can_carry_back() {
+    let far = Value::Date(NaiveDate::from_ymd_opt(12000, 1, 1).unwrap());
+    let record = [("born".to_owned(), far)].into_iter().collect();
+    let refused = Author::definition()
+        .validate(&record, WriteMode::Create)
+        .unwrap_err();
+    assert_eq!(
+        (
+            refused.details[0].path.as_str(),
+            refused.details[0].code.as_str()
+        ),
+        ("/born", "format")
+    );
+}
+
+#[test]
+fn a_dotted_key_cannot_write_into_an_embedded_object() {
+    let free = portico_domain::ModelDef {
+        settings: portico_domain::ModelSettings {
+            strict: false,
+            ..Default::default()
+        },
+        ..Author::definition().clone()
+    };
+    let refused = free
+        .record_from_json(&json!({"address.city": 5}), WriteMode::Patch)
+        .unwrap_err();
+    assert_eq!(refused.details[0].code, "additionalProperties");
+    assert!(
+        free.record_from_json(&json!({"other.key": 5}), WriteMode::Patch)
+            .is_ok()
+    );
+}
+
+#[test]
+fn stored_json_leaves_out_members_a_type_no_longer_declares() {
+    let ty = &Author::definition().get("address").unwrap().ty;
+    let stored = json!({"city": "Paris", "street": "gone"});
+    assert!(Value::from_json_typed(&stored, ty).is_err());
+    let read = Value::from_stored_json(&stored, ty).unwrap();
+    assert_eq!(read.to_json(), json!({"city": "Paris"}));
+}
+
+#[test]
 fn an_enum_takes_its_variant_names_only() {
     assert_eq!(
         Author::definition().get("priority").unwrap().ty,

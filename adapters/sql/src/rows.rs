@@ -37,7 +37,7 @@ fn json_value(json: Option<serde_json::Value>, ty: &PropertyType) -> Result<Valu
             PropertyType::Json => Ok(Value::Json(j)),
             // Arrays and embedded objects: their items and members typed (dates, decimals,
             // bytes inside are JSON strings).
-            _ => Value::from_json_typed(&j, ty).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+            _ => Value::from_stored_json(&j, ty).map_err(|e| sqlx::Error::Decode(Box::new(e))),
         },
     }
 }

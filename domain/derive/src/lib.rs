@@ -103,8 +103,8 @@ pub fn derive_property_enum(input: TokenStream) -> TokenStream {
 /// that can honour it exactly (memory, MongoDB).
 ///
 /// Field types and attributes are an entity's stored ones (`rename`, `description`,
-/// `length(...)`, `pattern`, `minimum`, `maximum`, `one_of(...)`, `format`, `decimal(...)`,
-/// `default`); a non-`Option` field is required. Struct attributes: `name = "…"` (schema name,
+/// `length(...)`, `pattern`, `minimum`, `maximum`, `one_of(...)`, `format`, `decimal(...)`;
+/// no defaults, as an embedded object is written whole); a non-`Option` field is required. Struct attributes: `name = "…"` (schema name,
 /// default: the struct name), `rename_all`.
 #[proc_macro_derive(Embedded, attributes(portico))]
 pub fn derive_embedded(input: TokenStream) -> TokenStream {
@@ -291,10 +291,13 @@ fn expand_embedded(input: &DeriveInput) -> syn::Result<Tokens> {
             || attrs.unique
             || attrs.index
             || attrs.column.is_some()
+            || attrs.default.is_some()
+            || attrs.default_now
+            || attrs.default_uuid
         {
             return Err(syn::Error::new_spanned(
                 fident,
-                "an embedded object's field takes no relation, id, generated, version, hidden, unique, index or column attribute",
+                "an embedded object's field takes no relation, id, generated, version, hidden, unique, index, column or default attribute (an embedded object is written whole)",
             ));
         }
         let raw = fident.to_string();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use portico_domain::{
     CheckOptions, Checked, DefaultValue, Error, Filter, FilterErrors, IdStrategy, Limits, ModelDef,
-    Record, RecordError, Result, ValidationErrors, Value, Where, WriteMode,
+    PropertyType, Record, RecordError, Result, ValidationErrors, Value, Where, WriteMode,
 };
 use serde_json::json;
 
@@ -317,10 +317,11 @@ impl CrudRepository {
 fn normalize(model: &ModelDef, mut record: Record) -> Record {
     // In place: few values change, and rebuilding the map would reallocate every node.
     for (name, v) in record.iter_mut() {
-        if v.needs_normalizing()
-            && let Some(p) = model.get(name)
-        {
-            *v = std::mem::replace(v, Value::Null).normalize(&p.ty);
+        if v.needs_normalizing() {
+            // An undeclared property (free-form models) is normalised as `any` is: its
+            // date-times, also in arrays, are truncated all the same.
+            let ty = model.get(name).map_or(&PropertyType::Json, |p| &p.ty);
+            *v = std::mem::replace(v, Value::Null).normalize(ty);
         }
     }
     record

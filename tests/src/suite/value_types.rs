@@ -43,6 +43,7 @@ pub(crate) fn cases() -> Vec<Case> {
         enum_is_not_ordered_in_filters,
         enum_list_round_trips,
         enum_unknown_value_in_a_list_is_validation_with_its_index,
+        enum_unknown_stored_value_is_an_error_naming_the_property,
         embedded_object_round_trips,
         embedded_object_without_optional_members_round_trips,
         embedded_object_missing_a_required_member_is_validation,
@@ -575,6 +576,44 @@ async fn enum_unknown_value_in_a_list_is_validation_with_its_index(ctx: Ctx) -> 
         ]))
         .await;
     expect_validation(result, "/bindings/1", "enum")
+}
+
+async fn enum_unknown_stored_value_is_an_error_naming_the_property(ctx: Ctx) -> TestResult {
+    // Written behind the repository's back, as another program might.
+    let stored = ctx
+        .store()
+        .insert(
+            Book::definition(),
+            vec![record(&[
+                ("title", Value::from("a")),
+                ("binding", Value::from("scroll")),
+            ])],
+        )
+        .await;
+    match stored {
+        // SQL's CHECK constraint refuses it outright.
+        Err(Error::Validation(_)) => Ok(()),
+        Err(other) => Err(format!("expected Validation from the store, got {other:?}").into()),
+        // Elsewhere it is stored: typed reads fail visibly, naming the property; untyped
+        // reads still return it.
+        Ok(_) => {
+            let typed = ctx.repo::<Book>().find(Filter::new()).await;
+            match typed {
+                Err(Error::Backend(cause)) => {
+                    let message = cause.to_string();
+                    assert!(message.contains("binding"), "{message}");
+                    assert!(
+                        message.contains("one of hardcover, paperback, e-book"),
+                        "{message}"
+                    );
+                }
+                other => return Err(format!("expected a backend error, got {other:?}").into()),
+            }
+            let records = ctx.records::<Book>().find(Filter::new()).await?;
+            assert_eq!(records[0].get("binding"), Some(&Value::from("scroll")));
+            Ok(())
+        }
+    }
 }
 
 // ---- embedded objects ------------------------------------------------------------------------

@@ -67,7 +67,13 @@ impl<'a> Builder<'a> {
     /// Appends a property's column as `<`, `>` and `ORDER BY` compare it.
     fn push_ordered(&mut self, p: &PropertyDef) {
         self.push_column(p);
-        if self.dialect == Dialect::Postgres && p.ty == portico_domain::PropertyType::String {
+        // Enums are text too: ordered by code point, as on every other backend.
+        if self.dialect == Dialect::Postgres
+            && matches!(
+                p.ty,
+                portico_domain::PropertyType::String | portico_domain::PropertyType::Enum(_)
+            )
+        {
             self.sql.push_str(" COLLATE \"C\"");
         }
     }
