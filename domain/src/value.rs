@@ -267,12 +267,16 @@ impl Value {
             }
             (PropertyType::Decimal { .. }, Value::Decimal(d)) => Ok(Value::Decimal(d)),
             (PropertyType::Decimal { .. }, Value::Int(i)) => Ok(Value::Decimal(Decimal::from(i))),
-            (PropertyType::Decimal { .. }, Value::String(s)) => parse_decimal_text(&s)
+            // A filter bound: plain text, its fraction rounded to what a decimal holds.
+            (PropertyType::Decimal { .. }, Value::String(s)) => parse_decimal_bound(&s)
                 .map(Value::Decimal)
                 .ok_or_else(mismatch),
-            (PropertyType::Decimal { .. }, Value::Float(f)) => parse_decimal(&f.to_string())
-                .map(Value::Decimal)
-                .ok_or_else(mismatch),
+            (PropertyType::Decimal { .. }, Value::Float(f)) if f.abs() <= 1e28 => {
+                parse_decimal(&f.to_string())
+                    .or_else(|| rust_decimal::prelude::FromPrimitive::from_f64(f))
+                    .map(Value::Decimal)
+                    .ok_or_else(mismatch)
+            }
             (PropertyType::Bytes, Value::Bytes(b)) => Ok(Value::Bytes(b)),
             (PropertyType::Bytes, Value::String(s)) => {
                 BASE64.decode(&s).map(Value::Bytes).map_err(|_| mismatch())
@@ -680,18 +684,38 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 /// Parses a decimal written as JSON bodies and query strings write one: `-?digits(.digits)?`
 /// exactly (`-12.50`; not `+1`, `1e3`, `.5` or ` 1`), as the published schemas say.
 pub fn parse_decimal_text(s: &str) -> Option<Decimal> {
-    let (integer, fraction) = s
-        .strip_prefix('-')
-        .unwrap_or(s)
-        .split_once('.')
-        .map_or((s.strip_prefix('-').unwrap_or(s), None), |(i, f)| {
-            (i, Some(f))
-        });
+    let (negative, integer, fraction) = plain_decimal(s)?;
+    // Leading and trailing zeros carry no digits; the rest is read exactly: more digits than
+    // a decimal holds is refused, not rounded away.
+    let integer = integer.trim_start_matches('0');
+    let fraction = fraction.map_or("", |f| f.trim_end_matches('0'));
+    let sign = if negative { "-" } else { "" };
+    let integer = if integer.is_empty() { "0" } else { integer };
+    let text = if fraction.is_empty() {
+        format!("{sign}{integer}")
+    } else {
+        format!("{sign}{integer}.{fraction}")
+    };
+    Decimal::from_str_exact(&text).ok()
+}
+
+/// `-?digits(.digits)?` split into its sign, integer digits and fraction digits.
+fn plain_decimal(s: &str) -> Option<(bool, &str, Option<&str>)> {
+    let unsigned = s.strip_prefix('-');
+    let negative = unsigned.is_some();
+    let unsigned = unsigned.unwrap_or(s);
+    let (integer, fraction) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    (digits(integer) && fraction.is_none_or(digits))
-        // Exact: more digits than a decimal holds is refused, not rounded away.
-        .then(|| Decimal::from_str_exact(s).ok())
-        .flatten()
+    (digits(integer) && fraction.is_none_or(digits)).then_some((negative, integer, fraction))
+}
+
+/// Parses a filter bound written as plain text: exactly when a decimal holds it, else with its
+/// fraction rounded to the 28 digits a decimal holds (the comparison cannot tell beyond them).
+pub fn parse_decimal_bound(s: &str) -> Option<Decimal> {
+    parse_decimal_text(s).or_else(|| plain_decimal(s).and_then(|_| s.parse::<Decimal>().ok()))
 }
 
 /// Parses a decimal from any text a store or a float gives: plain (`-12.50`) or scientific

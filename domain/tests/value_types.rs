@@ -160,6 +160,28 @@ fn a_decimal_never_loses_digits_and_honours_its_bounds() {
 }
 
 #[test]
+fn zeros_carry_no_digits_and_filter_bounds_take_any_decimal() {
+    // Found by Schemathesis: the body pattern allows any run of leading and trailing zeros.
+    let long = format!("-1.8{}", "0".repeat(60));
+    assert_eq!(problems(json!({ "fee": long })), []);
+    assert_eq!(problems(json!({"fee": "000012.50"})), []);
+    let checked = |json: J| {
+        Filter::from_json_checked(
+            &json,
+            Author::definition(),
+            &portico_domain::CheckOptions::new(portico_domain::Capabilities::all_operators()),
+        )
+    };
+    // A filter bound may be any number within 1e28, and text with a long fraction (rounded).
+    assert!(checked(json!({"where": {"fee": {"lt": 3.8e27}}})).is_ok());
+    assert!(checked(json!({"where": {"fee": {"lt": 1e-300}}})).is_ok());
+    assert!(checked(json!({"where": {"fee": {"lt": 3.8e155}}})).is_err());
+    assert!(
+        checked(json!({"where": {"fee": {"gt": "0.1234567890123456789012345678901"}}})).is_ok()
+    );
+}
+
+#[test]
 fn a_date_is_one_json_can_carry_back() {
     let far = Value::Date(NaiveDate::from_ymd_opt(12000, 1, 1).unwrap());
     let record = [("born".to_owned(), far)].into_iter().collect();

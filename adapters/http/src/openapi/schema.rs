@@ -39,6 +39,9 @@ pub(crate) enum Side {
 /// The pattern of a decimal's text as responses write it (and as inputs may).
 const DECIMAL_PATTERN: &str = r"^-?\d+(\.\d+)?$";
 
+/// The pattern of a decimal's text in a filter: at most 28 integer digits besides leading zeros.
+const FILTER_DECIMAL_PATTERN: &str = r"^-?0*\d{1,28}(\.\d+)?$";
+
 /// A decimal a body may give: its text with at most `precision - scale` integer digits and
 /// `scale` fraction digits (leading and trailing zeros aside, as the domain counts them), or an
 /// integer within the same bounds. A fraction must come as text: a JSON number with a fraction
@@ -94,8 +97,16 @@ pub(crate) fn type_schema(ty: &PropertyType, side: Side) -> Json {
             });
             match side {
                 Side::Output => text,
-                // Read exactly from the number's text, never through a float.
-                Side::Input => json!({"oneOf": [text, {"type": "number"}]}),
+                // A filter bound: any decimal a decimal can be (28 integer digits; a longer
+                // fraction is rounded), as text or a number.
+                Side::Input => json!({"oneOf": [
+                    {
+                        "type": "string",
+                        "format": "decimal",
+                        "pattern": FILTER_DECIMAL_PATTERN,
+                    },
+                    {"type": "number", "minimum": -1e28, "maximum": 1e28},
+                ]}),
                 Side::Body => decimal_body_schema(*precision, *scale),
             }
         }
