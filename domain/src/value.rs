@@ -685,8 +685,12 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 /// exactly (`-12.50`; not `+1`, `1e3`, `.5` or ` 1`), as the published schemas say.
 pub fn parse_decimal_text(s: &str) -> Option<Decimal> {
     let (negative, integer, fraction) = plain_decimal(s)?;
-    // Leading and trailing zeros carry no digits; the rest is read exactly: more digits than
-    // a decimal holds is refused, not rounded away.
+    // As written when a decimal holds it (so `"5.00"` keeps its scale)...
+    if let Ok(d) = Decimal::from_str_exact(s) {
+        return Some(d);
+    }
+    // ...else leading and trailing zeros carry no digits, and the rest is read exactly: more
+    // digits than a decimal holds is refused, not rounded away.
     let integer = integer.trim_start_matches('0');
     let fraction = fraction.map_or("", |f| f.trim_end_matches('0'));
     let sign = if negative { "-" } else { "" };
