@@ -248,26 +248,44 @@ fn expand_enum(input: &DeriveInput) -> syn::Result<Tokens> {
     })
 }
 
-fn expand_embedded(input: &DeriveInput) -> syn::Result<Tokens> {
-    let ident = &input.ident;
+/// The named fields of the non-generic struct `derive` is derived for.
+fn named_fields<'a>(input: &'a DeriveInput, derive: &str) -> syn::Result<&'a syn::FieldsNamed> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(
             &input.generics,
-            "Embedded cannot be derived for generic structs",
+            format!("{derive} cannot be derived for generic structs"),
         ));
     }
     let Data::Struct(data) = &input.data else {
         return Err(syn::Error::new(
             Span::call_site(),
-            "Embedded can only be derived for structs",
+            format!("{derive} can only be derived for structs"),
         ));
     };
     let Fields::Named(named) = &data.fields else {
         return Err(syn::Error::new(
             Span::call_site(),
-            "Embedded needs a struct with named fields",
+            format!("{derive} needs a struct with named fields"),
         ));
     };
+    Ok(named)
+}
+
+/// A field's API name: its `rename`, else its Rust name in the struct's case (camelCase by
+/// default, as LoopBack).
+fn api_name(attrs: &FieldAttrs, raw: &str, model: &ModelAttrs) -> String {
+    attrs.rename.clone().unwrap_or_else(|| {
+        if model.snake_case {
+            raw.trim_start_matches("r#").to_owned()
+        } else {
+            camel_case(raw)
+        }
+    })
+}
+
+fn expand_embedded(input: &DeriveInput) -> syn::Result<Tokens> {
+    let ident = &input.ident;
+    let named = named_fields(input, "Embedded")?;
     let model = model_attrs(input)?;
     if model.table.is_some() || model.strict.is_some() {
         return Err(syn::Error::new(
@@ -301,13 +319,7 @@ fn expand_embedded(input: &DeriveInput) -> syn::Result<Tokens> {
             ));
         }
         let raw = fident.to_string();
-        let api_name = attrs.rename.clone().unwrap_or_else(|| {
-            if model.snake_case {
-                raw.trim_start_matches("r#").to_owned()
-            } else {
-                camel_case(&raw)
-            }
-        });
+        let api_name = api_name(&attrs, &raw, &model);
         properties.push(property_def(
             &attrs, fident, &field.ty, &name, &api_name, &d,
         )?);
@@ -608,24 +620,7 @@ fn camel_case(name: &str) -> String {
 fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     let ident = &input.ident;
     let vis = &input.vis;
-    if !input.generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(
-            &input.generics,
-            "Entity cannot be derived for generic structs",
-        ));
-    }
-    let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new(
-            Span::call_site(),
-            "Entity can only be derived for structs",
-        ));
-    };
-    let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new(
-            Span::call_site(),
-            "Entity needs a struct with named fields",
-        ));
-    };
+    let named = named_fields(input, "Entity")?;
     let model = model_attrs(input)?;
     let model_name = model.name.clone().unwrap_or_else(|| ident.to_string());
     let d = domain_path();
@@ -647,13 +642,7 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let inner = option_inner(ty);
         let value_ty = inner.unwrap_or(ty);
         let raw = fident.to_string();
-        let api_name = attrs.rename.clone().unwrap_or_else(|| {
-            if model.snake_case {
-                raw.trim_start_matches("r#").to_owned()
-            } else {
-                camel_case(&raw)
-            }
-        });
+        let api_name = api_name(&attrs, &raw, &model);
 
         if let Some(relation) = &attrs.relation {
             relations.push(relation_def(relation, &api_name, &d));
