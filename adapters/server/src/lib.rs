@@ -51,7 +51,8 @@
 //! | `PORT` | the port (`0` picks a free one) | *app*, `3000` |
 //! | `DATABASE_URL` | `memory:`, `sqlite://file.db`, `sqlite::memory:`, `postgres://…`, `mysql://…` / `mariadb://…`, `mongodb://…/db` | *app* |
 //! | `DATABASE_ACQUIRE_TIMEOUT_MS` | how long a request waits for a connection before 503: the SQL pool's acquire timeout, MongoDB's server selection timeout | 5000 |
-//! | `DATABASE_MAX_CONNECTIONS` | the SQL pool's size | 10 |
+//! | `DATABASE_MAX_CONNECTIONS` | the SQL pool's size (a SQLite file reads on these and writes on one more) | 10 |
+//! | `SQLITE_SYNCHRONOUS` | `normal`: a SQLite file's commits do not wait for the disk (a power loss may undo the last ones, a crash of the app loses none); `full`: each commit waits for it | `normal` |
 //! | `CORS_ORIGINS` | `*` (any origin), `none`, or a comma-separated list of origins | `*` |
 //! | `MAX_PAGE_SIZE` | the most records one list request returns | 1000 |
 //! | `BODY_LIMIT` | the largest request body, in bytes | 1048576 |

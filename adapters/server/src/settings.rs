@@ -28,6 +28,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     ("DATABASE_MAX_CONNECTIONS", "the SQL pool's size (10)"),
     (
+        "SQLITE_SYNCHRONOUS",
+        "normal or full: whether a SQLite file's commits wait for the disk (normal)",
+    ),
+    (
         "CORS_ORIGINS",
         "*, none, or a comma-separated list of origins (*)",
     ),
@@ -206,6 +210,11 @@ pub struct DatabaseSettings {
     /// `DATABASE_MAX_CONNECTIONS`: the size of the SQL connection pool (default 10; ignored by
     /// MongoDB, memory, and SQLite in memory).
     pub max_connections: Option<u32>,
+    /// `SQLITE_SYNCHRONOUS=full`: every commit to a SQLite file waits until it is on the disk,
+    /// so a power loss loses nothing committed. The default (`normal`) lets a power loss (not
+    /// a crash of the app) undo the last commits, and makes each commit microseconds instead
+    /// of a disk flush (see `portico_sql::SqliteSynchronous`).
+    pub sqlite_full_sync: bool,
 }
 
 /// A setting that cannot be used.
@@ -313,6 +322,19 @@ impl Settings {
             acquire_timeout: positive("DATABASE_ACQUIRE_TIMEOUT_MS")?.map(Duration::from_millis),
             max_connections: positive("DATABASE_MAX_CONNECTIONS")?
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            sqlite_full_sync: match non_empty("SQLITE_SYNCHRONOUS")
+                .map(|v| v.trim().to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("normal") => false,
+                Some("full") => true,
+                Some(other) => {
+                    return Err(ConfigError {
+                        variable: "SQLITE_SYNCHRONOUS",
+                        message: format!("expected normal or full, got {other:?}"),
+                    });
+                }
+            },
         };
         let database_url = non_empty("DATABASE_URL")
             .map(|url| url.trim().to_owned())
@@ -422,6 +444,7 @@ mod tests {
             ("LOG_FORMAT", "json"),
             ("DATABASE_ACQUIRE_TIMEOUT_MS", "1500"),
             ("DATABASE_MAX_CONNECTIONS", "3"),
+            ("SQLITE_SYNCHRONOUS", "Full"),
             ("SHUTDOWN_GRACE_MS", "250"),
             ("SHUTDOWN_DELAY_MS", "1000"),
             ("PROHIBITED_KEYS", "badKey, $where"),
@@ -435,6 +458,7 @@ mod tests {
             DatabaseSettings {
                 acquire_timeout: Some(Duration::from_millis(1500)),
                 max_connections: Some(3),
+                sqlite_full_sync: true,
             }
         );
         assert_eq!(
@@ -459,6 +483,7 @@ mod tests {
             ("PORT", "http"),
             ("PORT", "70000"),
             ("READ_ONLY", "maybe"),
+            ("SQLITE_SYNCHRONOUS", "off"),
             ("LOG_FORMAT", "xml"),
             ("MAX_PAGE_SIZE", "-1"),
             ("BODY_LIMIT", "1mb"),

@@ -160,6 +160,9 @@ async fn connect_sql(settings: &Settings, backend: Backend) -> Result<Database, 
     if let Some(timeout) = settings.database.acquire_timeout {
         options = options.acquire_timeout(timeout);
     }
+    if settings.database.sqlite_full_sync {
+        options = options.sqlite_synchronous(portico_sql::SqliteSynchronous::Full);
+    }
     let sql = portico_sql::SqlStore::connect_with(&settings.database_url, options).await?;
     Ok(Database::new(Arc::new(sql), backend))
 }

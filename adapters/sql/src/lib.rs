@@ -33,6 +33,19 @@
 //! gives `Error::Unavailable`. `SqlOptions::namespace` isolates a store in a PostgreSQL schema
 //! or a MySQL database (tests use one per case).
 //!
+//! ## SQLite files
+//!
+//! A SQLite file is opened in WAL mode: readers never wait for the writer nor it for them.
+//! SQLite lets one connection write at a time, so a file store has a pool of reading
+//! connections (`max_connections`, marked `query_only`) and one writing connection that every
+//! insert, update, delete, migration and transaction queues for — in the pool, not on the
+//! file's lock, so concurrent writes neither spin on `SQLITE_BUSY` nor fail with it. Commits
+//! run with `synchronous = NORMAL` by default: a crash of the process loses nothing committed,
+//! but a power loss or an OS crash may undo the last commits before it (never a part of one);
+//! [`SqliteSynchronous::Full`] makes every commit wait for the disk. Another process writing
+//! the same file is waited for up to the acquire timeout. `sqlite::memory:` is one connection
+//! for everything.
+//!
 //! ## Types
 //!
 //! | property | PostgreSQL | MySQL/MariaDB | SQLite |
@@ -164,7 +177,7 @@ mod store;
 mod transaction;
 
 pub use dialect::Dialect;
-pub use options::SqlOptions;
+pub use options::{SqlOptions, SqliteSynchronous};
 pub use store::SqlStore;
 
 // Only the crate docs above name it.

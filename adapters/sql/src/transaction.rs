@@ -81,8 +81,12 @@ impl SqlStore {
                     .map_err(error::map_transaction)?,
             ),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => TxConn::Sqlite(
-                pool.begin_with(statement)
+            // On a file, a transaction is the writer's: it may write, and SQLite lets one
+            // connection write at a time anyway (`BEGIN IMMEDIATE`).
+            Pool::Sqlite(pools) => TxConn::Sqlite(
+                pools
+                    .writer()
+                    .begin_with(statement)
                     .await
                     .map_err(error::map_transaction)?,
             ),

@@ -5,11 +5,13 @@
 use portico_domain::{Capabilities, Error, ModelDef, Result};
 use sqlx::Row;
 
-use super::SqlStore;
+use super::{Access, SqlStore};
 use crate::conn::on_conn;
 use crate::dialect::{Dialect, MySqlFlavor};
 use crate::error;
 use crate::options::SqlOptions;
+#[cfg(feature = "sqlite")]
+use crate::options::SqliteSynchronous;
 
 /// The pool of the backend a store speaks to.
 #[derive(Debug, Clone)]
@@ -19,7 +21,25 @@ pub(crate) enum Pool {
     #[cfg(feature = "mysql")]
     MySql(sqlx::MySqlPool),
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(SqlitePools),
+}
+
+/// SQLite's connections: a file has readers and one writer, so writes queue in the pool
+/// rather than fight for the file's lock; a database in memory is one connection for both.
+#[cfg(feature = "sqlite")]
+#[derive(Debug, Clone)]
+pub(crate) struct SqlitePools {
+    pub(crate) readers: sqlx::SqlitePool,
+    /// `None` in memory, where `readers` writes too.
+    pub(crate) writer: Option<sqlx::SqlitePool>,
+}
+
+#[cfg(feature = "sqlite")]
+impl SqlitePools {
+    /// The pool whose connections may write.
+    pub(crate) fn writer(&self) -> &sqlx::SqlitePool {
+        self.writer.as_ref().unwrap_or(&self.readers)
+    }
 }
 
 /// A malformed URL or option is the caller's (`Backend`, with the cause); anything else on
@@ -92,7 +112,7 @@ impl SqlStore {
     /// `ilike` and `regexp` are declared unsupported rather than answered differently.
     async fn check_postgres_locale(&mut self) -> Result<()> {
         let model = ModelDef::new("settings");
-        let (encoding, ctype): (String, String) = on_conn!(self.conn(&model).await?, c => {
+        let (encoding, ctype): (String, String) = on_conn!(self.conn(&model, Access::Read).await?, c => {
             let row = sqlx::query("SELECT current_setting('server_encoding'), current_setting('lc_ctype')")
                 .fetch_one(&mut *c)
                 .await
@@ -114,7 +134,7 @@ impl SqlStore {
     /// Asks the server whether it is MySQL or MariaDB, whose DDL differs.
     async fn detect_mysql_flavor(&self) -> Result<MySqlFlavor> {
         let model = ModelDef::new("version");
-        let version: String = on_conn!(self.conn(&model).await?, c => {
+        let version: String = on_conn!(self.conn(&model, Access::Read).await?, c => {
             let row = sqlx::query("SELECT VERSION()").fetch_one(&mut *c).await.map_err(|e| error::map(e, &model))?;
             row.try_get_unchecked::<String, _>(0).map_err(Error::backend)?
         });
@@ -159,23 +179,54 @@ async fn connect_mysql(url: &str, options: &SqlOptions) -> Result<sqlx::MySqlPoo
 }
 
 #[cfg(feature = "sqlite")]
-async fn connect_sqlite(url: &str, options: &SqlOptions) -> Result<sqlx::SqlitePool> {
+async fn connect_sqlite(url: &str, options: &SqlOptions) -> Result<SqlitePools> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
     use std::str::FromStr;
-    let connect = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+    let connect = SqliteConnectOptions::from_str(url)
         .map_err(connect_error)?
         .create_if_missing(true)
         .foreign_keys(true)
+        .busy_timeout(options.acquire_timeout)
         .with_regexp();
-    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    let mut pool = sqlx::sqlite::SqlitePoolOptions::new().acquire_timeout(options.acquire_timeout);
-    pool = if in_memory {
+    let pool = SqlitePoolOptions::new().acquire_timeout(options.acquire_timeout);
+    if url.contains(":memory:") || url.contains("mode=memory") {
         // Every connection to `:memory:` is its own database: keep exactly one, forever.
-        pool.max_connections(1)
+        let readers = pool
+            .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-    } else {
-        pool.max_connections(options.max_connections)
-    };
-    pool.connect_with(connect).await.map_err(connect_error)
+            .connect_with(connect)
+            .await
+            .map_err(connect_error)?;
+        return Ok(SqlitePools {
+            readers,
+            writer: None,
+        });
+    }
+    // WAL: readers never block the writer nor it them, and a commit appends to the log.
+    // SQLite lets one connection write at a time: the others would wait on the file lock and
+    // retry (or fail with SQLITE_BUSY), so writes queue for one connection of their own.
+    let connect = connect.journal_mode(SqliteJournalMode::Wal).synchronous(
+        match options.sqlite_synchronous {
+            SqliteSynchronous::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
+            SqliteSynchronous::Full => sqlx::sqlite::SqliteSynchronous::Full,
+        },
+    );
+    // The writer connects first: switching the file to WAL takes a lock readers would hold.
+    let writer = pool
+        .clone()
+        .max_connections(1)
+        .connect_with(connect.clone())
+        .await
+        .map_err(connect_error)?;
+    let readers = pool
+        .max_connections(options.max_connections)
+        .connect_with(connect.pragma("query_only", "ON"))
+        .await
+        .map_err(connect_error)?;
+    Ok(SqlitePools {
+        readers,
+        writer: Some(writer),
+    })
 }

@@ -4,7 +4,7 @@
 use portico_domain::{Checked, Error, Filter, ModelDef, Record, Result, Value, Where};
 use sqlx::Row;
 
-use super::{SqlStore, decode};
+use super::{Access, SqlStore, decode};
 use crate::conn::on_conn;
 use crate::rows::{BindArg, ReadValue};
 use crate::{build, error};
@@ -25,7 +25,7 @@ macro_rules! fetch_decoded {
     ($store:expr, $model:expr, $filter:expr, |$row:ident| $decode:expr) => {{
         let statement = build::select($store.dialect, $model, $filter);
         let one = at_most_one($model, $filter);
-        on_conn!($store.conn($model).await?, c => {
+        on_conn!($store.conn($model, Access::Read).await?, c => {
             let query = sqlx::query(&statement.sql).bind_all(statement.args);
             if one {
                 let row = query
@@ -122,7 +122,7 @@ pub(super) async fn count(
     condition: &Checked<Where>,
 ) -> Result<u64> {
     let statement = build::count(store.dialect, model, condition);
-    on_conn!(store.conn(model).await?, c => {
+    on_conn!(store.conn(model, Access::Read).await?, c => {
         let row = sqlx::query(&statement.sql)
             .bind_all(statement.args)
             .fetch_one(&mut *c)

@@ -4,7 +4,7 @@
 use portico_domain::{IdStrategy, ModelDef, Record, Result, Value};
 use sqlx::{Connection, Row};
 
-use super::{SqlStore, decode};
+use super::{Access, SqlStore, decode};
 use crate::conn::on_conn;
 use crate::dialect::Dialect;
 use crate::rows::{BindArg, LastInsertId};
@@ -51,7 +51,7 @@ pub(super) async fn insert(
     }
     // Several records go in one transaction (all or none) — a savepoint inside an open
     // transaction; one needs none.
-    on_conn!(store.conn(model).await?, c => {
+    on_conn!(store.conn(model, Access::Write).await?, c => {
         if statements.len() == 1 {
             insert_all!(c);
         } else {

@@ -5,7 +5,7 @@ use portico_domain::{Error, ModelDef, Result};
 use portico_ports::Store;
 use sqlx::Row;
 
-use super::SqlStore;
+use super::{Access, SqlStore};
 use crate::conn::on_conn;
 use crate::dialect::Dialect;
 use crate::{error, migrate as ddl};
@@ -20,26 +20,26 @@ impl SqlStore {
             "DROP TABLE IF EXISTS {}",
             self.dialect.quote(model.storage_name())
         );
-        on_conn!(self.conn(model).await?, c => { sqlx::query(&drop).execute(&mut *c).await.map_err(|e| error::map(e, model))?; });
+        on_conn!(self.conn(model, Access::Write).await?, c => { sqlx::query(&drop).execute(&mut *c).await.map_err(|e| error::map(e, model))?; });
         self.migrate(model).await
     }
 
     async fn existing_columns(&self, model: &ModelDef) -> Result<Vec<String>> {
         let sql = ddl::columns_query(self.dialect);
-        on_conn!(self.conn(model).await?, c => {
+        on_conn!(self.conn(model, Access::Write).await?, c => {
             let rows = sqlx::query(sql).bind(model.storage_name()).fetch_all(&mut *c).await.map_err(|e| error::map(e, model))?;
             rows.iter().map(|r| r.try_get_unchecked::<String, _>(0).map_err(Error::backend)).collect()
         })
     }
 
     async fn execute(&self, model: &ModelDef, sql: &str) -> Result<u64> {
-        on_conn!(self.conn(model).await?, c => {
+        on_conn!(self.conn(model, Access::Write).await?, c => {
             Ok(sqlx::query(sql).execute(&mut *c).await.map_err(|e| error::map(e, model))?.rows_affected())
         })
     }
 
     async fn mysql_index_exists(&self, model: &ModelDef, index: &str) -> Result<bool> {
-        on_conn!(self.conn(model).await?, c => {
+        on_conn!(self.conn(model, Access::Write).await?, c => {
             let row = sqlx::query(ddl::MYSQL_INDEX_EXISTS)
                 .bind(model.storage_name())
                 .bind(index)

@@ -41,8 +41,9 @@ impl SqlStore {
         self.dialect
     }
 
-    /// The connection an operation runs on: the transaction's, else one from the pool.
-    async fn conn(&self, model: &ModelDef) -> Result<Conn<'_>> {
+    /// The connection an operation runs on: the transaction's, else one from the pool (on a
+    /// SQLite file, the writer's for a write).
+    async fn conn(&self, model: &ModelDef, access: Access) -> Result<Conn<'_>> {
         if let Some(tx) = &self.tx {
             return Ok(Conn::Tx(tx.conn().await?));
         }
@@ -53,9 +54,22 @@ impl SqlStore {
             #[cfg(feature = "mysql")]
             Pool::MySql(pool) => Pooled::MySql(pool.acquire().await.map_err(map)?),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await.map_err(map)?),
+            Pool::Sqlite(pools) => {
+                let pool = match access {
+                    Access::Read => &pools.readers,
+                    Access::Write => pools.writer(),
+                };
+                Pooled::Sqlite(pool.acquire().await.map_err(map)?)
+            }
         }))
     }
+}
+
+/// Whether an operation may write, which decides the connection it gets on a SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
 }
 
 impl SqlStore {
@@ -68,7 +82,10 @@ impl SqlStore {
             #[cfg(feature = "mysql")]
             Pool::MySql(pool) => (pool.size(), pool.num_idle()),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Pool::Sqlite(pools) => pools.writer.iter().fold(
+                (pools.readers.size(), pools.readers.num_idle()),
+                |(size, idle), writer| (size + writer.size(), idle + writer.num_idle()),
+            ),
         };
         PoolStats { size, idle }
     }
@@ -135,7 +152,7 @@ impl Store for SqlStore {
         // Waits for a connection as long as the pool's acquire timeout, as every operation
         // does, so a database that is down answers `Unavailable` within it.
         let model = ModelDef::new("ping");
-        on_conn!(self.conn(&model).await?, c => {
+        on_conn!(self.conn(&model, Access::Read).await?, c => {
             sqlx::query("SELECT 1")
                 .execute(&mut *c)
                 .await

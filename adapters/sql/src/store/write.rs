@@ -2,14 +2,14 @@
 
 use portico_domain::{Checked, ModelDef, Record, Result, Value, Where};
 
-use super::SqlStore;
+use super::{Access, SqlStore};
 use crate::conn::on_conn;
 use crate::rows::BindArg;
 use crate::{build, error};
 
 /// Runs one statement and returns the number of rows it affected.
 async fn run(store: &SqlStore, model: &ModelDef, statement: build::Statement) -> Result<u64> {
-    on_conn!(store.conn(model).await?, c => {
+    on_conn!(store.conn(model, Access::Write).await?, c => {
         let result = sqlx::query(&statement.sql).bind_all(statement.args).execute(&mut *c).await;
         Ok(result.map_err(|e| error::map(e, model))?.rows_affected())
     })
