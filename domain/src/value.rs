@@ -43,8 +43,10 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// A UUID.
     Uuid(Uuid),
-    /// Arbitrary JSON (LoopBack's `any` / `object` properties).
-    Json(serde_json::Value),
+    /// Arbitrary JSON (LoopBack's `any` / `object` properties). Boxed: a JSON value is three
+    /// times the size of any other variant, and every value (every field of every stored
+    /// record) would pay for it.
+    Json(Box<serde_json::Value>),
     /// An array of values of one property type.
     Array(Vec<Value>),
     /// A nested record: an embedded value object ([`PropertyType::Object`]), or a related
@@ -56,7 +58,11 @@ pub enum Value {
 impl Value {
     /// True for [`Value::Null`], and for JSON `null` in a JSON property (both mean "no value").
     pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null | Value::Json(serde_json::Value::Null))
+        match self {
+            Value::Null => true,
+            Value::Json(j) => j.is_null(),
+            _ => false,
+        }
     }
 
     /// True when the value already has the variant a property of type `ty` holds (so
@@ -117,7 +123,7 @@ impl Value {
             Value::Decimal(d) => J::String(d.to_string()),
             Value::Bytes(b) => J::String(BASE64.encode(b)),
             Value::Uuid(u) => J::String(u.hyphenated().to_string()),
-            Value::Json(j) => j.clone(),
+            Value::Json(j) => (**j).clone(),
             Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
             Value::Object(record) => J::Object(
                 record
@@ -142,7 +148,7 @@ impl Value {
                 .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
             J::String(s) => Value::String(s.clone()),
             J::Array(items) => Value::Array(items.iter().map(Value::from_json_untyped).collect()),
-            J::Object(_) => Value::Json(json.clone()),
+            J::Object(_) => Value::Json(Box::new(json.clone())),
         }
     }
 
@@ -215,7 +221,7 @@ impl Value {
                 }
                 Ok(Value::Object(record))
             }
-            (PropertyType::Json, j) => Ok(Value::Json(j.clone())),
+            (PropertyType::Json, j) => Ok(Value::Json(Box::new(j.clone()))),
             (PropertyType::String, J::String(s)) => Ok(Value::String(s.clone())),
             (PropertyType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
             (PropertyType::Integer, J::Number(n)) => n
@@ -294,7 +300,7 @@ impl Value {
                 .map(Value::Object),
             (PropertyType::Object(_), Value::Json(json)) => Value::from_json_typed(&json, ty),
             (PropertyType::Json, Value::Json(j)) => Ok(Value::Json(j)),
-            (PropertyType::Json, v) => Ok(Value::Json(v.to_json())),
+            (PropertyType::Json, v) => Ok(Value::Json(Box::new(v.to_json()))),
             (PropertyType::String, Value::String(s)) => Ok(Value::String(s)),
             (PropertyType::Boolean, Value::Bool(b)) => Ok(Value::Bool(b)),
             (PropertyType::Boolean, Value::String(s)) => match s.as_str() {
@@ -343,7 +349,8 @@ impl Value {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            (PropertyType::Array(item), Value::Json(serde_json::Value::Array(items))) => {
+            (PropertyType::Array(item), Value::Json(json)) if json.is_array() => {
+                let items = json.as_array().map(Vec::as_slice).unwrap_or_default();
                 Value::Array(items.iter().map(Value::from_json_untyped).collect())
                     .coerce(&PropertyType::Array(item.clone()))
             }
@@ -864,11 +871,11 @@ macro_rules! simple_field_value {
                 $pt
             }
             fn into_value(self) -> Value {
-                Value::$variant(self.into())
+                Value::$variant(self)
             }
             fn from_value(value: Value) -> Result<Self, TypeMismatch> {
                 match value {
-                    Value::$variant(v) => Ok(v.into()),
+                    Value::$variant(v) => Ok(v),
                     _ => Err(TypeMismatch::of(&$pt)),
                 }
             }
@@ -910,7 +917,27 @@ impl FieldValue for Vec<u8> {
         }
     }
 }
-simple_field_value!(serde_json::Value, PropertyType::Json, Json);
+/// LoopBack's `any`: JSON as it is.
+impl FieldValue for serde_json::Value {
+    fn property_type() -> PropertyType {
+        PropertyType::Json
+    }
+    fn into_value(self) -> Value {
+        Value::Json(Box::new(self))
+    }
+    fn from_value(value: Value) -> Result<Self, TypeMismatch> {
+        match value {
+            Value::Json(j) => Ok(*j),
+            _ => Err(TypeMismatch::of(&PropertyType::Json)),
+        }
+    }
+    fn check(value: &Value) -> Result<(), TypeMismatch> {
+        match value {
+            Value::Json(_) => Ok(()),
+            _ => Err(TypeMismatch::of(&PropertyType::Json)),
+        }
+    }
+}
 
 impl<T: FieldValue> FieldValue for Option<T> {
     fn property_type() -> PropertyType {
@@ -981,6 +1008,13 @@ impl<T: FieldValue> From<T> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_four_words() {
+        // Every field of every record held in memory is one: a larger variant (unboxed JSON
+        // was 80 bytes) grows them all.
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+    }
 
     #[test]
     fn coercion_follows_loopback_query_rules() {

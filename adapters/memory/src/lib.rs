@@ -59,6 +59,7 @@
 //! transaction with `Unsupported`.
 #![warn(missing_docs)]
 
+mod row;
 mod table;
 mod transaction;
 

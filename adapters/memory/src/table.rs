@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use portico_domain::error::Message;
+
+use crate::row::Row;
 use portico_domain::filter::eval::{self, Compiled};
 use portico_domain::{
     Checked, Direction, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Record, Result,
@@ -21,7 +23,7 @@ use portico_domain::{
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Key {
     Int(i64),
-    Str(String),
+    Str(Box<str>),
     Uuid(uuid::Uuid),
 }
 
@@ -29,7 +31,7 @@ impl Key {
     fn of(id: &Value) -> Result<Key> {
         match id {
             Value::Int(i) => Ok(Key::Int(*i)),
-            Value::String(s) => Ok(Key::Str(s.clone())),
+            Value::String(s) => Ok(Key::Str(s.as_str().into())),
             Value::Uuid(u) => Ok(Key::Uuid(*u)),
             other => Err(Error::backend(Message(format!(
                 "an id cannot be {}",
@@ -39,10 +41,10 @@ impl Key {
     }
 }
 
-/// One model's records, in id order.
+/// One model's records, in id order, each kept as a compact [`Row`].
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Table {
-    rows: BTreeMap<Key, Record>,
+    rows: BTreeMap<Key, Row>,
 }
 
 impl Table {
@@ -99,7 +101,7 @@ fn matching(model: &ModelDef, table: &Table, condition: &Checked<Where>) -> Vec<
     table
         .rows
         .iter()
-        .filter(|(_, r)| compiled.matches(r))
+        .filter(|(_, r)| compiled.matches_by(&|name| r.get(model, name)))
         .map(|(k, _)| k.clone())
         .collect()
 }
@@ -119,7 +121,7 @@ fn check_unique(model: &ModelDef, table: &Table, candidates: &[(Key, &Record)]) 
             };
             let clash_in_table = table.rows.iter().any(|(k, r)| {
                 !candidates.iter().any(|(c, _)| c == k)
-                    && r.get(&p.name).is_some_and(|x| x.filter_eq(v))
+                    && r.get(model, &p.name).is_some_and(|x| x.filter_eq(v))
             });
             if clash_in_table || seen.iter().any(|s| s.filter_eq(v)) {
                 return Err(Error::duplicate_unique(&model.name, &p.name));
@@ -169,9 +171,11 @@ pub(crate) fn insert(
         return Ok(Vec::new());
     }
     *last_id = next;
-    let stored = keyed.iter().map(|(_, r)| r.clone()).collect();
-    tables.get_mut(model).rows.extend(keyed);
-    Ok(stored)
+    let rows = keyed
+        .iter()
+        .map(|(k, r)| (k.clone(), Row::new(model, r.clone())));
+    tables.get_mut(model).rows.extend(rows);
+    Ok(keyed.into_iter().map(|(_, r)| r).collect())
 }
 
 /// [`Store::find`](portico_ports::Store::find) over the model's table (`None`: no table yet).
@@ -189,32 +193,35 @@ pub(crate) fn find(
         .limit
         .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     let by_id_only = matches!(filter.order.as_slice(), [o] if o.direction == Direction::Asc && o.property == model.id_property().name);
-    let rows: Vec<&Record> = if by_id_only && condition.id_lookup(model).is_none() {
+    let rows: Vec<&Row> = if by_id_only && condition.id_lookup(model).is_none() {
         // Rows are kept in id order: scan lazily, stop after the page.
         let compiled = (!condition.matches_all()).then(|| Compiled::new(&condition));
         table
             .rows
             .values()
-            .filter(|r| compiled.as_ref().is_none_or(|c| c.matches(r)))
+            .filter(|r| {
+                compiled
+                    .as_ref()
+                    .is_none_or(|c| c.matches_by(&|name| r.get(model, name)))
+            })
             .skip(skip)
             .take(limit)
             .collect()
     } else {
-        let mut rows: Vec<&Record> = matching(model, table, &condition)
+        let mut rows: Vec<&Row> = matching(model, table, &condition)
             .iter()
             .filter_map(|k| table.rows.get(k))
             .collect();
         // `order` always ends with the id, so the sort is total.
-        rows.sort_by(|a, b| eval::compare(a, b, &filter.order));
+        rows.sort_by(|a, b| {
+            eval::compare_by(&filter.order, |p| a.get(model, p), |p| b.get(model, p))
+        });
         rows.into_iter().skip(skip).take(limit).collect()
     };
     rows.into_iter()
         .map(|r| match &filter.fields {
-            Some(Fields::Include(names)) => names
-                .iter()
-                .filter_map(|n| r.get(n).map(|v| (n.clone(), v.clone())))
-                .collect(),
-            _ => r.clone(),
+            Some(Fields::Include(names)) => r.to_record_of(model, names),
+            _ => r.to_record(model),
         })
         .collect()
 }
@@ -236,7 +243,7 @@ pub(crate) fn update(
     };
     let updated: Vec<(Key, Record)> = matching(model, table, condition)
         .into_iter()
-        .filter_map(|k| table.rows.get(&k).cloned().map(|r| (k, r)))
+        .filter_map(|k| table.rows.get(&k).map(|r| (k, r.to_record(model))))
         .map(|(k, mut r)| {
             for (name, value) in patch {
                 if value.is_null() {
@@ -254,7 +261,8 @@ pub(crate) fn update(
     let candidates: Vec<(Key, &Record)> = updated.iter().map(|(k, r)| (k.clone(), r)).collect();
     check_unique(model, table, &candidates)?;
     let count = updated.len() as u64;
-    tables.get_mut(model).rows.extend(updated);
+    let rows = updated.into_iter().map(|(k, r)| (k, Row::new(model, r)));
+    tables.get_mut(model).rows.extend(rows);
     Ok(count)
 }
 
@@ -278,7 +286,10 @@ pub(crate) fn replace(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     check_unique(model, table, &[(key.clone(), &stored)])?;
-    tables.get_mut(model).rows.insert(key, stored);
+    tables
+        .get_mut(model)
+        .rows
+        .insert(key, Row::new(model, stored));
     Ok(true)
 }
 

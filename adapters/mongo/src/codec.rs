@@ -60,7 +60,7 @@ fn property_of<'m>(model: &'m ModelDef, field: &str) -> Option<Option<&'m Proper
 
 /// True for the values that are not stored: null, and JSON null (absent and null are the same).
 pub(crate) fn is_nothing(value: &Value) -> bool {
-    matches!(value, Value::Null | Value::Json(serde_json::Value::Null))
+    value.is_null()
 }
 
 /// Encodes a value. Null is [`Bson::Null`]; callers leave null properties out of documents.
@@ -302,7 +302,7 @@ fn typed(raw: RawBsonRef<'_>, ty: &PropertyType) -> Option<Value> {
             RawBsonRef::Binary(b) => Some(Value::Bytes(b.bytes.to_vec())),
             _ => None,
         },
-        PropertyType::Json => to_json(raw).ok().map(Value::Json),
+        PropertyType::Json => to_json(raw).ok().map(|j| Value::Json(Box::new(j))),
         // Members by their declared types, keyed by member name; null members are absent, and
         // fields no member declares are ignored (as on a strict model).
         PropertyType::Object(def) => match raw {
@@ -354,7 +354,7 @@ fn untyped(raw: RawBsonRef<'_>) -> Result<Value> {
         RawBsonRef::Binary(b) => Value::Bytes(b.bytes.to_vec()),
         RawBsonRef::Decimal128(d) => match decimal_of(d) {
             Some(d) => Value::Decimal(d),
-            None => Value::Json(to_json(raw)?),
+            None => Value::Json(Box::new(to_json(raw)?)),
         },
         RawBsonRef::Array(items) => Value::Array(
             items
@@ -362,7 +362,7 @@ fn untyped(raw: RawBsonRef<'_>) -> Result<Value> {
                 .map(|e| e.map_err(corrupt).and_then(untyped))
                 .collect::<Result<_>>()?,
         ),
-        other => Value::Json(to_json(other)?),
+        other => Value::Json(Box::new(to_json(other)?)),
     })
 }
 
@@ -468,7 +468,7 @@ mod tests {
             ("ref", Value::Uuid(Uuid::from_u128(0x1234))),
             (
                 "meta",
-                Value::Json(json!({"b": [1, 2.5, "x", null], "a": {}})),
+                Value::Json(Box::new(json!({"b": [1, 2.5, "x", null], "a": {}}))),
             ),
             (
                 "tags",
@@ -498,7 +498,7 @@ mod tests {
         let record: Record = [
             ("id", Value::Int(1)),
             ("name", Value::Null),
-            ("meta", Value::Json(json!("just a string"))),
+            ("meta", Value::Json(Box::new(json!("just a string")))),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -506,12 +506,18 @@ mod tests {
         let doc = to_document(&m, &record);
         assert!(!doc.contains_key("name"));
         let back = round_trip(&m, &record);
-        assert_eq!(back.get("meta"), Some(&Value::Json(json!("just a string"))));
+        assert_eq!(
+            back.get("meta"),
+            Some(&Value::Json(Box::new(json!("just a string"))))
+        );
         assert_eq!(back.len(), 2);
-        let json_null: Record = [("id", Value::Int(1)), ("meta", Value::Json(json!(null)))]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
+        let json_null: Record = [
+            ("id", Value::Int(1)),
+            ("meta", Value::Json(Box::new(json!(null)))),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
         assert!(!to_document(&m, &json_null).contains_key("meta"));
     }
 
@@ -522,7 +528,7 @@ mod tests {
             ("n", Value::Int(5)),
             ("s", Value::from("x")),
             ("list", Value::Array(vec![Value::Int(1), Value::Float(1.5)])),
-            ("obj", Value::Json(json!({"k": true}))),
+            ("obj", Value::Json(Box::new(json!({"k": true})))),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))

@@ -34,7 +34,7 @@ fn json_value(json: Option<serde_json::Value>, ty: &PropertyType) -> Result<Valu
     match json {
         None => Ok(Value::Null),
         Some(j) => match ty {
-            PropertyType::Json => Ok(Value::Json(j)),
+            PropertyType::Json => Ok(Value::Json(Box::new(j))),
             // Arrays and embedded objects: their items and members typed (dates, decimals,
             // bytes inside are JSON strings).
             _ => Value::from_stored_json(&j, ty).map_err(|e| sqlx::Error::Decode(Box::new(e))),

@@ -511,7 +511,8 @@ impl<'a> Checker<'a> {
             Op::Exists(b) => Some(Op::Exists(b)),
             // `{p: {greater: 1}}`: an object that is no operator object, on a scalar property,
             // is a misspelt operator rather than a value.
-            Op::Eq(Value::Json(serde_json::Value::Object(map))) if ty.is_scalar() => {
+            Op::Eq(Value::Json(json)) if ty.is_scalar() && json.is_object() => {
+                let map = json.as_object().expect("checked: an object");
                 let keys: Vec<&str> = map.keys().map(String::as_str).collect();
                 self.errors.push(
                     path,

@@ -63,22 +63,28 @@ impl Compiled {
 
     /// Whether `record` matches (a missing property is null).
     pub fn matches(&self, record: &Record) -> bool {
+        self.matches_by(&|name: &str| record.get(name))
+    }
+
+    /// Whether the row that `get` reads matches: `get` gives a property's value by name (a
+    /// missing property is null), so a store can match rows it keeps in another shape.
+    pub fn matches_by<'r>(&self, get: &dyn Fn(&str) -> Option<&'r Value>) -> bool {
         match self {
-            Compiled::And(parts) => parts.iter().all(|p| p.matches(record)),
-            Compiled::Or(parts) => parts.iter().any(|p| p.matches(record)),
-            Compiled::Cond(property, test) => test.matches(lookup(record, property)),
+            Compiled::And(parts) => parts.iter().all(|p| p.matches_by(get)),
+            Compiled::Or(parts) => parts.iter().any(|p| p.matches_by(get)),
+            Compiled::Cond(property, test) => test.matches(lookup(get, property)),
         }
     }
 }
 
-/// The value at `property` of a record, following a dotted path (`address.city`) into
-/// embedded objects when the record holds no property of that whole name; null when absent.
-fn lookup<'r>(record: &'r Record, property: &str) -> &'r Value {
-    if let Some(v) = record.get(property) {
+/// The value at `property` of a row, following a dotted path (`address.city`) into embedded
+/// objects when the row holds no property of that whole name; null when absent.
+fn lookup<'r>(get: &dyn Fn(&str) -> Option<&'r Value>, property: &str) -> &'r Value {
+    if let Some(v) = get(property) {
         return v;
     }
     let mut segments = property.split('.');
-    let mut current = segments.next().and_then(|head| record.get(head));
+    let mut current = segments.next().and_then(get);
     for segment in segments {
         current = match current {
             Some(Value::Object(nested)) => nested.get(segment),

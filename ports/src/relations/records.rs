@@ -238,7 +238,9 @@ impl RelatedRecords {
         let not_found = || {
             Error::not_found(
                 &self.target.model().name,
-                Value::Json(serde_json::json!({ &self.target_key: self.source_value.to_json() })),
+                Value::Json(Box::new(
+                    serde_json::json!({ &self.target_key: self.source_value.to_json() }),
+                )),
             )
         };
         if self.source_value.is_null() {

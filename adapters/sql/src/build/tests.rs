@@ -113,7 +113,7 @@ fn writes() {
     let m = model();
     let mut record = Record::new();
     record.insert("title".into(), Value::from("milk"));
-    record.insert("tag".into(), Value::Json(json!({"a": 1})));
+    record.insert("tag".into(), Value::Json(Box::new(json!({"a": 1}))));
     let by_title = Where::cond("title", portico_domain::Op::Eq(Value::from("milk")))
         .check(&m, &CheckOptions::new(Capabilities::all_operators()))
         .unwrap();
