@@ -117,6 +117,12 @@ pub(crate) fn add_column(
 
 /// `CREATE [UNIQUE] INDEX` for an indexed property. MySQL has no `IF NOT EXISTS` here, so the
 /// caller checks first there.
+///
+/// PostgreSQL's index keeps nulls first: queries order ascending with nulls first (the
+/// reference's order, `NULLS FIRST` in the statement), which an index of the default order
+/// (nulls last) cannot give, so a sorted page would sort every matching row instead of reading
+/// the index in order (scanned backwards, it gives descending with nulls last, the other
+/// order). MySQL and SQLite put nulls first ascending anyway.
 pub(crate) fn create_index(dialect: Dialect, model: &ModelDef, p: &PropertyDef) -> String {
     let unique = if p.index == IndexKind::Unique {
         "UNIQUE "
@@ -128,8 +134,13 @@ pub(crate) fn create_index(dialect: Dialect, model: &ModelDef, p: &PropertyDef) 
     } else {
         "IF NOT EXISTS "
     };
+    let order = if dialect == Dialect::Postgres {
+        " NULLS FIRST"
+    } else {
+        ""
+    };
     format!(
-        "CREATE {unique}INDEX {if_not_exists}{} ON {} ({})",
+        "CREATE {unique}INDEX {if_not_exists}{} ON {} ({}{order})",
         dialect.quote(&index_name(model, p)),
         dialect.quote(model.storage_name()),
         dialect.quote(p.column())

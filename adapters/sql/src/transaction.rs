@@ -66,8 +66,20 @@ impl SqlStore {
         if self.tx.is_some() {
             return Err(Error::transactions_do_not_nest());
         }
-        let statement = begin_statement(self.dialect, options.isolation);
-        let conn = match &self.pool {
+        let conn = self.begin_conn(options.isolation).await?;
+        Ok(portico_txn::open(conn, options, |tx| {
+            let mut store = self.clone();
+            store.tx = Some(tx);
+            // A transaction's store begins none.
+            store.capabilities.transactions = false;
+            store
+        }))
+    }
+
+    /// A connection of the pool with a transaction begun on it at `level`.
+    pub(crate) async fn begin_conn(&self, level: IsolationLevel) -> Result<TxConn> {
+        let statement = begin_statement(self.dialect, level);
+        Ok(match &self.pool {
             #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => TxConn::Postgres(
                 pool.begin_with(statement)
@@ -90,14 +102,7 @@ impl SqlStore {
                     .await
                     .map_err(error::map_transaction)?,
             ),
-        };
-        Ok(portico_txn::open(conn, options, |tx| {
-            let mut store = self.clone();
-            store.tx = Some(tx);
-            // A transaction's store begins none.
-            store.capabilities.transactions = false;
-            store
-        }))
+        })
     }
 }
 

@@ -474,3 +474,81 @@ async fn mysql_an_unmigrated_model_is_not_migrated() {
         an_unmigrated_model_is_not_migrated(store, true).await;
     }
 }
+
+/// App replicas starting together on one database each migrate it: several stores (pools of
+/// their own, as separate processes have) migrating the same new table at once all succeed,
+/// and the table ends up as the model says. `fresh` drops the table before and after.
+async fn replicas_migrate_at_once(url: &str, table: &str, fresh: impl AsyncFn()) {
+    let mut model = v2();
+    model.settings.storage_name = Some(table.to_owned());
+    let mut stores = Vec::new();
+    for _ in 0..4 {
+        stores.push(SqlStore::connect(url).await.unwrap());
+    }
+    fresh().await;
+    let migrations: Vec<_> = stores
+        .iter()
+        .map(|store| {
+            let (store, model) = (store.clone(), model.clone());
+            tokio::spawn(async move { store.migrate(&model).await })
+        })
+        .collect();
+    for migration in migrations {
+        let outcome = migration.await.unwrap();
+        assert!(outcome.is_ok(), "{table}: {outcome:?}");
+    }
+    stores[1]
+        .insert(
+            &model,
+            vec![record(&[("title", "one".into()), ("code", "c".into())])],
+        )
+        .await
+        .unwrap();
+    assert_eq!(all(&stores[2], &model).await.len(), 1);
+    fresh().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_replicas_migrate_at_once() {
+    let folder = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let file = folder.join(format!("replicas-migrate-{}.db", std::process::id()));
+    let remove = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    };
+    remove();
+    let url = format!("sqlite://{}", file.display());
+    replicas_migrate_at_once(&url, "migration_race", async || {}).await;
+    remove();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_replicas_migrate_at_once() {
+    let url = match portico_testing::server_url(portico_testing::Service::Postgres) {
+        Ok(url) => url,
+        Err(reason) => return portico_testing::skip(&reason),
+    };
+    let table = format!("migration_race_{}", std::process::id());
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let drop = format!("DROP TABLE IF EXISTS \"{table}\"");
+    replicas_migrate_at_once(&url, &table, async || {
+        sqlx::query(&drop).execute(&pool).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_replicas_migrate_at_once() {
+    let url = match portico_testing::server_url(portico_testing::Service::MySql) {
+        Ok(url) => url,
+        Err(reason) => return portico_testing::skip(&reason),
+    };
+    let table = format!("migration_race_{}", std::process::id());
+    let pool = sqlx::MySqlPool::connect(&url).await.unwrap();
+    let drop = format!("DROP TABLE IF EXISTS `{table}`");
+    replicas_migrate_at_once(&url, &table, async || {
+        sqlx::query(&drop).execute(&pool).await.unwrap();
+    })
+    .await;
+}

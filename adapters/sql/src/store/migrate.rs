@@ -1,8 +1,11 @@
 //! `migrate` (LoopBack's autoupdate: create the table or add missing columns, then the
 //! indexes) and `rebuild` (drop and create), running the DDL that `crate::migrate` writes.
 
+use std::sync::Arc;
+
 use portico_domain::{Error, ModelDef, Result};
-use portico_ports::Store;
+use portico_ports::{IsolationLevel, Store};
+use portico_txn::Tx;
 use sqlx::Row;
 
 use super::{Access, SqlStore};
@@ -51,7 +54,11 @@ impl SqlStore {
     }
 }
 
-/// Creates what the model needs and is missing (see the crate docs, "Migration").
+/// Creates what the model needs and is missing (see the crate docs, "Migration"), in a
+/// transaction that holds a lock on the model's table: app replicas starting together on one
+/// database then migrate it one after another, each seeing what the one before created,
+/// instead of racing to create the same table or add the same column (where all but one fail).
+/// PostgreSQL and SQLite undo a failed migration whole; MySQL commits each DDL statement.
 pub(super) async fn migrate(store: &SqlStore, model: &ModelDef) -> Result<()> {
     if !model.settings.strict {
         return Err(Error::Unsupported(format!(
@@ -62,6 +69,73 @@ pub(super) async fn migrate(store: &SqlStore, model: &ModelDef) -> Result<()> {
     if let Some(reason) = ddl::unsupported(store.dialect, model) {
         return Err(Error::Unsupported(reason));
     }
+    // SQLite's transactions begin with the write lock (`BEGIN IMMEDIATE`): that is the lock.
+    let conn = store.begin_conn(IsolationLevel::ReadCommitted).await?;
+    let tx = Tx::start(conn, None);
+    let mut locked = store.clone();
+    locked.tx = Some(Arc::clone(&tx));
+    let lock_name = format!("portico.migrate.{}", model.storage_name());
+    let outcome = match locked.lock(model, &lock_name).await {
+        Ok(()) => {
+            let outcome = create_missing(&locked, model).await;
+            // MySQL's lock is the session's, which outlives the transaction.
+            let unlocked = locked.unlock(model, &lock_name).await;
+            outcome.and(unlocked)
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(()) => tx.commit().await,
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+impl SqlStore {
+    /// Waits for the migration lock `name` (PostgreSQL: until the transaction ends; MySQL:
+    /// until [`SqlStore::unlock`]), as long as another process holds it.
+    async fn lock(&self, model: &ModelDef, name: &str) -> Result<()> {
+        let sql = match self.dialect {
+            Dialect::Postgres => {
+                "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext(current_schema() || $1))) AS locked"
+            }
+            // 1 once held; 0 after the timeout (an hour: another migration may be long).
+            Dialect::MySql => "SELECT GET_LOCK(SHA1(CONCAT(DATABASE(), ?)), 3600)",
+            Dialect::Sqlite => return Ok(()),
+        };
+        let held: Option<i64> = on_conn!(self.conn(model, Access::Write).await?, c => {
+            let row = sqlx::query(sql).bind(name).fetch_one(&mut *c).await.map_err(|e| error::map(e, model))?;
+            row.try_get_unchecked(0).map_err(Error::backend)?
+        });
+        if held != Some(1) {
+            return Err(Error::unavailable(portico_domain::error::Message(format!(
+                "another migration of {} held its lock for an hour",
+                model.name
+            ))));
+        }
+        Ok(())
+    }
+
+    /// Releases MySQL's migration lock `name`; the others end with the transaction.
+    async fn unlock(&self, model: &ModelDef, name: &str) -> Result<()> {
+        if self.dialect != Dialect::MySql {
+            return Ok(());
+        }
+        on_conn!(self.conn(model, Access::Write).await?, c => {
+            sqlx::query("SELECT RELEASE_LOCK(SHA1(CONCAT(DATABASE(), ?)))")
+                .bind(name)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| error::map(e, model))?;
+        });
+        Ok(())
+    }
+}
+
+/// The DDL of [`migrate`], on the store of its transaction.
+async fn create_missing(store: &SqlStore, model: &ModelDef) -> Result<()> {
     let existing = store.existing_columns(model).await?;
     if existing.is_empty() {
         store
