@@ -644,7 +644,9 @@ impl RestApi {
             route = route.nest("/", crate::files::folder(dir));
         }
         // Errors become LoopBack envelopes inside CORS, so error responses carry CORS headers
-        // too; the outer layer maps anything left, and logs.
+        // too; the outer layer maps anything left, and logs. Each layer boxes the future of
+        // the next: inline, a layer's future holds the next one's and its own arguments, so
+        // the sizes compound (10 KB for this chain before, copied and allocated per request).
         let policy = Arc::new(self.cors);
         let endpoint = route
             .around(map_errors)
@@ -743,7 +745,7 @@ async fn map_errors<E: Endpoint>(endpoint: Arc<E>, req: Request) -> poem::Result
     if headers > MAX_HEADERS_SIZE {
         return Ok(ApiError::headers_too_large(MAX_HEADERS_SIZE).into_response());
     }
-    map_remaining_errors(endpoint, req).await
+    Box::pin(map_remaining_errors(endpoint, req)).await
 }
 
 /// Turns an error left by `endpoint` into LoopBack's envelope: inside CORS (by
@@ -755,7 +757,7 @@ async fn map_remaining_errors<E: Endpoint>(
 ) -> poem::Result<Response> {
     // The URI is reference-counted: kept for the error message without copying the path.
     let (method, uri) = (req.method().clone(), req.uri().clone());
-    Ok(match endpoint.call(req).await {
+    Ok(match Box::pin(endpoint.call(req)).await {
         Ok(output) => output.into_response(),
         Err(error) => to_api_error(&error, &method, uri.path()).into_response(),
     })

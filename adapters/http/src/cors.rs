@@ -32,7 +32,11 @@ pub(crate) async fn apply<E: Endpoint>(
 ) -> poem::Result<Response> {
     let origin = match req.headers().get(header::ORIGIN) {
         Some(origin) if *policy != CorsPolicy::Disabled => origin.clone(),
-        _ => return endpoint.call(req).await.map(IntoResponse::into_response),
+        _ => {
+            return Box::pin(endpoint.call(req))
+                .await
+                .map(IntoResponse::into_response);
+        }
     };
     if !allows(&policy, &origin) {
         return Ok(ApiError::new(
@@ -43,7 +47,9 @@ pub(crate) async fn apply<E: Endpoint>(
         )
         .into_response());
     }
-    let mut response = endpoint.call(req).await.map(IntoResponse::into_response)?;
+    let mut response = Box::pin(endpoint.call(req))
+        .await
+        .map(IntoResponse::into_response)?;
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     headers.insert(

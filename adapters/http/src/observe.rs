@@ -150,7 +150,9 @@ pub(crate) async fn observe<E: Endpoint>(
     let span = tracing::info_span!("request", request_id = %id.to_str().unwrap_or_default());
     let in_flight = InFlight::enter();
     async move {
-        let mut response = match endpoint.call(req).await {
+        // Boxed: each layer's future would hold the next one's inline, and every request
+        // would copy and allocate the whole nest at once (see `api::into_endpoint`).
+        let mut response = match Box::pin(endpoint.call(req)).await {
             Ok(output) => output.into_response(),
             Err(error) => error.into_response(),
         };
