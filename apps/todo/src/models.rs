@@ -22,6 +22,8 @@ pub struct Todo {
     /// Anything (LoopBack's `any`).
     pub tag: Option<serde_json::Value>,
     /// The day it is due (`YYYY-MM-DD`).
+    // Indexed: pages ordered by due day stay as fast with a million todos as with a thousand.
+    #[portico(index)]
     pub due_date: Option<NaiveDate>,
     /// How urgent it is.
     pub priority: Option<Priority>,
