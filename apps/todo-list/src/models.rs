@@ -16,6 +16,11 @@ pub struct TodoList {
     pub title: String,
     /// A colour to show it in.
     pub color: Option<String>,
+    /// Its version for optimistic concurrency: 1 on create, +1 on every write. `GET
+    /// /todo-lists/{id}` sends it as the `ETag`, and `If-Match` makes `PATCH`, `PUT` and `DELETE`
+    /// by id conditional on it (412 when stale).
+    #[portico(version)]
+    pub version: Option<i64>,
     /// Its todos (`todoListId` on each).
     #[portico(has_many(target = Todo))]
     pub todos: Option<Vec<Todo>>,

@@ -1,11 +1,11 @@
 //! The TodoList app's own HTTP surface, in process (`App::endpoint`): its three models
 //! migrated under its own storage names and served — CRUD, the three relations' routes,
-//! `include`, and its typed operations `POST /todo-lists/{id}/complete` and
-//! `GET /todo-lists/{id}/stats` — on every backend (memory and SQLite always; PostgreSQL,
-//! MySQL/MariaDB and MongoDB when `PORTICO_TEST_POSTGRES_URL`, `PORTICO_TEST_MYSQL_URL`,
-//! `PORTICO_TEST_MONGO_URL` are set or containers can be started, else skipped with the reason
-//! printed, or failed when `PORTICO_REQUIRE_ALL_BACKENDS=1`); `/ping`, its OpenAPI document (a
-//! snapshot) and explorer; its settings reaching the relation routes and its own operations.
+//! `include`, a todo list's version as its `ETag` (`If-Match`, 412 when stale), and its typed
+//! operations `POST /todo-lists/{id}/complete` and `GET /todo-lists/{id}/stats` — on every
+//! backend (memory and SQLite always; PostgreSQL, MySQL/MariaDB and MongoDB when
+//! `PORTICO_TEST_POSTGRES_URL`, `PORTICO_TEST_MYSQL_URL`, `PORTICO_TEST_MONGO_URL` are set or
+//! containers can be started, else skipped with the reason printed, or failed when
+//! `PORTICO_REQUIRE_ALL_BACKENDS=1`); `/ping`, its OpenAPI document (a snapshot) and explorer; its settings reaching the relation routes and its own operations.
 //! The HTTP adapter's contract (every relation route, `include`, custom operations and errors)
 //! is tested by its own suite, `adapters/http/tests/e2e`, and its unit tests.
 
@@ -65,7 +65,7 @@ async fn lists_todos_and_images_are_served_and_stored_on_every_backend() {
         .await;
         assert_eq!(
             home,
-            json!({"id": 1, "title": "home", "color": "red"}),
+            json!({"id": 1, "title": "home", "color": "red", "version": 1}),
             "{name}"
         );
         let todo = post(
@@ -87,7 +87,10 @@ async fn lists_todos_and_images_are_served_and_stored_on_every_backend() {
         );
         assert_eq!(
             get(&app, "/todos/1/todo-list").await,
-            (200, json!({"id": 1, "title": "home", "color": "red"})),
+            (
+                200,
+                json!({"id": 1, "title": "home", "color": "red", "version": 1})
+            ),
             "{name}"
         );
         assert_eq!(
@@ -98,7 +101,7 @@ async fn lists_todos_and_images_are_served_and_stored_on_every_backend() {
             .await,
             (
                 200,
-                json!([{"id": 1, "title": "home", "color": "red", "todos": [todo], "image": image}])
+                json!([{"id": 1, "title": "home", "color": "red", "version": 1, "todos": [todo], "image": image}])
             ),
             "{name}"
         );
@@ -108,6 +111,7 @@ async fn lists_todos_and_images_are_served_and_stored_on_every_backend() {
             "{name}"
         );
         check_own_operations(&app, name).await;
+        check_versions(&app, name).await;
         if let Some(teardown) = teardown {
             teardown.await;
         }
@@ -279,6 +283,40 @@ async fn check_own_operations(app: &App, backend: &str) {
     assert_eq!(
         body["error"]["message"],
         r#"Invalid data "x" for parameter "id"."#
+    );
+}
+
+/// A todo list's version is its `ETag`, and `If-Match` makes writes by id conditional on it:
+/// a stale one is 412 and changes nothing (list 2, created at version 1).
+async fn check_versions(app: &App, backend: &str) {
+    let read = call(app, Method::GET, "/todo-lists/2", &[], None).await;
+    assert_eq!(
+        (read.status, read.header("etag")),
+        (200, Some("\"1\"")),
+        "{backend}: {}",
+        read.body
+    );
+    let patch = |tag: &'static str, title: &'static str| async move {
+        let body = json!({ "title": title });
+        let headers = [("If-Match", tag)];
+        call(app, Method::PATCH, "/todo-lists/2", &headers, Some(&body)).await
+    };
+    assert_eq!(patch("\"1\"", "office").await.status, 204, "{backend}");
+    let stale = patch("\"1\"", "stale").await;
+    assert_eq!(
+        (stale.status, &stale.body["error"]["code"]),
+        (412, &json!("PRECONDITION_FAILED")),
+        "{backend}: a stale If-Match"
+    );
+    let read = call(app, Method::GET, "/todo-lists/2", &[], None).await;
+    assert_eq!(
+        (read.status, read.header("etag"), &read.body),
+        (
+            200,
+            Some("\"2\""),
+            &json!({"id": 2, "title": "office", "version": 2})
+        ),
+        "{backend}"
     );
 }
 
