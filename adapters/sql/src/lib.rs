@@ -46,6 +46,12 @@
 //! the same file is waited for up to the acquire timeout. `sqlite::memory:` is one connection
 //! for everything.
 //!
+//! Single-record inserts on a file arriving together are joined into one multi-row `INSERT`
+//! (up to 64 rows) by a task that owns the writer's queue: each statement on the writer is a
+//! hand-off to the thread sqlx runs it on, and those hand-offs, not SQLite, bounded concurrent
+//! creates. Each caller still gets its own row's id, and its own error: a joined statement
+//! inserts all its rows or none, and when it fails each row is inserted again on its own.
+//!
 //! ## Types
 //!
 //! | property | PostgreSQL | MySQL/MariaDB | SQLite |

@@ -22,7 +22,7 @@ mod write;
 mod tests;
 
 pub(crate) use select::{count, select, selected};
-pub(crate) use write::{delete, insert, replace, update};
+pub(crate) use write::{InsertRow, delete, insert, insert_row, replace, update};
 
 /// SQL text and its arguments.
 #[derive(Debug, Clone, PartialEq)]

@@ -245,3 +245,19 @@ fn writes_of_new_types() {
         INSERT INTO "Book" ("published", "price", "binding", "cover") VALUES (?, ?, ?, ?) RETURNING "id"
           -- Date(Some(2024-05-01)), Decimal(Some(8.00), Scaled { scale: 2, round: Exact }), Text(Some("paperback")), Bytes(Some([0, 255]))"#]].assert_eq(&out.join("\n"));
 }
+
+#[test]
+fn inserts_of_one_shape_join_into_one_statement() {
+    let m = model();
+    let row = |title: &str| {
+        let mut record = Record::new();
+        record.insert("title".into(), Value::from(title));
+        insert_row(Dialect::Sqlite, &m, &record, true)
+    };
+    let one = row("a");
+    assert_eq!(&one.statement.sql[one.values.clone()], "(?, ?, ?, ?, ?)");
+    expect![[r#"
+        INSERT INTO "Todo" ("title", "isComplete", "due_at", "tag", "code") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) RETURNING "id"
+          -- Text(Some("a")), Bool(None), DateTime(None), Json(None), Text(None), Text(Some("b")), Bool(None), DateTime(None), Json(None), Text(None), Text(Some("c")), Bool(None), DateTime(None), Json(None), Text(None)"#]]
+    .assert_eq(&render(InsertRow::join(vec![one, row("b"), row("c")])));
+}

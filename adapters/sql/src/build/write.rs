@@ -70,6 +70,53 @@ pub(crate) fn insert(
     record: &Record,
     generated_id: bool,
 ) -> Statement {
+    insert_row(dialect, model, record, generated_id).statement
+}
+
+/// An `INSERT` of one row, and where its row of values is in the text, so that inserts of the
+/// same shape (the same text) can be joined into one of several rows.
+#[derive(Debug)]
+pub(crate) struct InsertRow {
+    pub(crate) statement: Statement,
+    /// The byte range of `(…)`, the row's values, in `statement.sql`.
+    pub(crate) values: std::ops::Range<usize>,
+}
+
+impl InsertRow {
+    /// One statement inserting every row, in order: the rows' values one after another, with
+    /// `?` placeholders (SQLite, MySQL; PostgreSQL numbers its placeholders). Every row must
+    /// have the text of the first.
+    pub(crate) fn join(rows: Vec<InsertRow>) -> Statement {
+        let mut rows = rows.into_iter();
+        let Some(first) = rows.next() else {
+            return Statement {
+                sql: String::new(),
+                args: Vec::new(),
+            };
+        };
+        let InsertRow { statement, values } = first;
+        let (head, tail) = statement.sql.split_at(values.end);
+        let tuple = &statement.sql[values.clone()];
+        let mut sql = head.to_owned();
+        let mut args = statement.args;
+        for row in rows {
+            debug_assert_eq!(row.statement.sql, statement.sql, "inserts of one shape");
+            sql.push_str(", ");
+            sql.push_str(tuple);
+            args.extend(row.statement.args);
+        }
+        sql.push_str(tail);
+        Statement { sql, args }
+    }
+}
+
+/// [`insert`], with the range of its values.
+pub(crate) fn insert_row(
+    dialect: Dialect,
+    model: &ModelDef,
+    record: &Record,
+    generated_id: bool,
+) -> InsertRow {
     let mut b = Builder::new(dialect, model);
     let properties: Vec<&PropertyDef> = model
         .properties
@@ -80,7 +127,9 @@ pub(crate) fn insert(
     b.push_table();
     b.push(" (");
     b.push_columns(properties.iter().copied());
-    b.push(") VALUES (");
+    b.push(") VALUES ");
+    let start = b.sql.len();
+    b.push("(");
     for (i, p) in properties.iter().enumerate() {
         if i > 0 {
             b.push(", ");
@@ -88,9 +137,13 @@ pub(crate) fn insert(
         b.bind(Arg::of(record.get(&p.name).unwrap_or(&Value::Null), &p.ty));
     }
     b.push(")");
+    let values = start..b.sql.len();
     if generated_id && dialect != Dialect::MySql {
         b.push(" RETURNING ");
         b.push_column(model.id_property());
     }
-    b.finish()
+    InsertRow {
+        statement: b.finish(),
+        values,
+    }
 }

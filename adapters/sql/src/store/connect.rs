@@ -32,6 +32,8 @@ pub(crate) struct SqlitePools {
     pub(crate) readers: sqlx::SqlitePool,
     /// `None` in memory, where `readers` writes too.
     pub(crate) writer: Option<sqlx::SqlitePool>,
+    /// The single-row inserts of a file, joined on `writer`; `None` in memory.
+    pub(crate) group: Option<super::group::GroupInserts>,
 }
 
 #[cfg(feature = "sqlite")]
@@ -202,6 +204,7 @@ async fn connect_sqlite(url: &str, options: &SqlOptions) -> Result<SqlitePools> 
         return Ok(SqlitePools {
             readers,
             writer: None,
+            group: None,
         });
     }
     // WAL: readers never block the writer nor it them, and a commit appends to the log.
@@ -227,6 +230,7 @@ async fn connect_sqlite(url: &str, options: &SqlOptions) -> Result<SqlitePools> 
         .map_err(connect_error)?;
     Ok(SqlitePools {
         readers,
+        group: Some(super::group::GroupInserts::start(writer.clone())),
         writer: Some(writer),
     })
 }

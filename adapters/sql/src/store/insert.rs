@@ -1,5 +1,6 @@
 //! `insert`: one statement per record, several in one transaction (a savepoint inside an open
-//! one), reading back store-generated ids.
+//! one), reading back store-generated ids. A single record on a SQLite file goes through the
+//! file's group inserts (`group.rs`).
 
 use portico_domain::{IdStrategy, ModelDef, Record, Result, Value};
 use sqlx::{Connection, Row};
@@ -18,6 +19,19 @@ pub(super) async fn insert(
 ) -> Result<Vec<Record>> {
     let generated = model.id_strategy() == IdStrategy::StoreInteger;
     let id_name = model.id_property().name.clone();
+    #[cfg(feature = "sqlite")]
+    if let (Some(group), None, [record]) = (store.sqlite_group(), &store.tx, records.as_slice()) {
+        let row = build::insert_row(store.dialect, model, record, generated);
+        let id = group
+            .insert(row, generated)
+            .await
+            .map_err(|e| error::map(e, model))?;
+        let mut records = records;
+        if let Some(id) = id {
+            records[0].insert(id_name, Value::Int(id));
+        }
+        return Ok(records);
+    }
     let statements: Vec<build::Statement> = records
         .iter()
         .map(|r| build::insert(store.dialect, model, r, generated))

@@ -17,6 +17,8 @@ use crate::error;
 
 mod connect;
 mod find;
+#[cfg(feature = "sqlite")]
+mod group;
 mod insert;
 mod migrate;
 mod write;
@@ -62,6 +64,18 @@ impl SqlStore {
                 Pooled::Sqlite(pool.acquire().await.map_err(map)?)
             }
         }))
+    }
+}
+
+impl SqlStore {
+    /// The group inserts of a SQLite file store.
+    #[cfg(feature = "sqlite")]
+    fn sqlite_group(&self) -> Option<&group::GroupInserts> {
+        match &self.pool {
+            Pool::Sqlite(pools) => pools.group.as_ref(),
+            #[allow(unreachable_patterns)] // the other backends' features on
+            _ => None,
+        }
     }
 }
 
