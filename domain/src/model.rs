@@ -661,11 +661,161 @@ impl ModelDef {
         }
         serde_json::Value::Object(out)
     }
+
+    /// [`ModelDef::to_public_json`] written as JSON text onto `out` — the same text
+    /// `to_public_json(record).to_string()` gives, without building the JSON value first (a
+    /// map and a copy of every key and string): what the REST routes send.
+    pub fn write_public_json(&self, record: &crate::Record, out: &mut Vec<u8>) {
+        let mut members = JsonMembers::open(out);
+        for p in self.properties.iter().filter(|p| !p.hidden) {
+            if let Some(v) = record.get(&p.name).filter(|v| !v.is_null()) {
+                v.write_json(members.key(&p.name));
+            }
+        }
+        for r in &self.relations {
+            let target = r.target();
+            match record.get(&r.name) {
+                Some(Value::Object(related)) => {
+                    target.write_public_json(related, members.key(&r.name));
+                }
+                Some(Value::Array(items)) => {
+                    let out = members.key(&r.name);
+                    out.push(b'[');
+                    let related = items.iter().filter_map(|item| match item {
+                        Value::Object(related) => Some(related),
+                        _ => None,
+                    });
+                    for (i, related) in related.enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        target.write_public_json(related, out);
+                    }
+                    out.push(b']');
+                }
+                _ => {}
+            }
+        }
+        if !self.settings.strict {
+            for (k, v) in record.iter().filter(|(k, v)| {
+                self.get(k).is_none() && self.get_relation(k).is_none() && !v.is_null()
+            }) {
+                v.write_json(members.key(k));
+            }
+        }
+        members.close();
+    }
+}
+
+/// Writes a JSON object's members one after another.
+pub(crate) struct JsonMembers<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> JsonMembers<'o> {
+    /// Opens the object (`{`).
+    pub(crate) fn open(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        JsonMembers { out, first: true }
+    }
+
+    /// Writes `"name":` (after a comma unless it is the first), for the value to follow.
+    pub(crate) fn key(&mut self, name: &str) -> &mut Vec<u8> {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        crate::value::write_json_string(name, self.out);
+        self.out.push(b':');
+        self.out
+    }
+
+    /// Closes the object (`}`).
+    pub(crate) fn close(self) {
+        self.out.push(b'}');
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_json_is_written_as_to_public_json_renders_it() {
+        let mut model = ModelDef::new("Thing")
+            .property(PropertyDef::new("id", PropertyType::Integer).id())
+            .property(PropertyDef::new("name", PropertyType::String))
+            .property(PropertyDef::new("secret", PropertyType::String).hidden())
+            .property(PropertyDef::new("score", PropertyType::Number))
+            .property(PropertyDef::new("done", PropertyType::Boolean))
+            .property(PropertyDef::new("at", PropertyType::DateTime))
+            .property(PropertyDef::new("day", PropertyType::Date))
+            .property(PropertyDef::new("price", crate::model::DEFAULT_DECIMAL))
+            .property(PropertyDef::new("blob", PropertyType::Bytes))
+            .property(PropertyDef::new(
+                "tags",
+                PropertyType::Array(Box::new(PropertyType::String)),
+            ))
+            .property(PropertyDef::new("meta", PropertyType::Json));
+        model.settings.strict = false;
+        let record: crate::Record = [
+            ("id", Value::Int(-7)),
+            ("name", Value::from("quote \" and \\ and \u{1} and é")),
+            ("secret", Value::from("never shown")),
+            ("score", Value::Float(0.1)),
+            ("done", Value::Bool(false)),
+            (
+                "at",
+                Value::from_json_typed(
+                    &serde_json::json!("2024-05-01T10:00:00.123Z"),
+                    &PropertyType::DateTime,
+                )
+                .unwrap(),
+            ),
+            (
+                "day",
+                Value::from_json_typed(&serde_json::json!("2024-05-01"), &PropertyType::Date)
+                    .unwrap(),
+            ),
+            (
+                "price",
+                Value::from_json_typed(&serde_json::json!("12.50"), &crate::model::DEFAULT_DECIMAL)
+                    .unwrap(),
+            ),
+            ("blob", Value::Bytes(vec![0, 1, 255])),
+            ("tags", Value::Array(vec![Value::from("a"), Value::Null])),
+            (
+                "meta",
+                Value::Json(Box::new(
+                    serde_json::json!({"z": [1, {"y": null}], "a": 1.5}),
+                )),
+            ),
+            (
+                "extra",
+                Value::Object(
+                    [
+                        ("k".to_owned(), Value::Int(1)),
+                        ("n".to_owned(), Value::Null),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ),
+            ),
+            ("gone", Value::Null),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let mut written = Vec::new();
+        model.write_public_json(&record, &mut written);
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            model.to_public_json(&record).to_string()
+        );
+        let mut empty = Vec::new();
+        model.write_public_json(&crate::Record::new(), &mut empty);
+        assert_eq!(empty, b"{}");
+    }
 
     #[test]
     fn check_reports_every_problem() {

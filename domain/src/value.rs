@@ -135,6 +135,50 @@ impl Value {
         }
     }
 
+    /// Writes the value as JSON text onto `out`: the text of `self.to_json()`, without building
+    /// it for the values most records hold (strings, numbers, booleans, arrays, objects).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        match self {
+            Value::Null => out.extend_from_slice(b"null"),
+            Value::Bool(true) => out.extend_from_slice(b"true"),
+            Value::Bool(false) => out.extend_from_slice(b"false"),
+            // Writing to a `Vec` cannot fail.
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::String(s) => write_json_string(s, out),
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
+            }
+            Value::Object(record) => {
+                let mut members = crate::model::JsonMembers::open(out);
+                for (k, v) in record.iter().filter(|(_, v)| !v.is_null()) {
+                    v.write_json(members.key(k));
+                }
+                members.close();
+            }
+            Value::Json(j) => {
+                let _ = serde_json::to_writer(out, j);
+            }
+            Value::Float(_)
+            | Value::DateTime(_)
+            | Value::Date(_)
+            | Value::Decimal(_)
+            | Value::Bytes(_)
+            | Value::Uuid(_) => {
+                let _ = serde_json::to_writer(out, &self.to_json());
+            }
+        }
+    }
+
     /// Reads JSON without a property type: integers that fit become [`Value::Int`], other
     /// numbers [`Value::Float`], objects [`Value::Json`]. Filters use this before coercion.
     pub fn from_json_untyped(json: &serde_json::Value) -> Value {
@@ -1003,6 +1047,12 @@ impl<T: FieldValue> From<T> for Value {
     fn from(v: T) -> Self {
         v.into_value()
     }
+}
+
+/// Writes `s` as a JSON string (quoted and escaped as serde_json does) onto `out`.
+pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    // Writing to a `Vec` cannot fail.
+    let _ = serde_json::to_writer(out, s);
 }
 
 #[cfg(test)]

@@ -201,6 +201,31 @@ pub(crate) fn json_response(json: &Json) -> Response {
         .body(Body::from_vec(json.to_string().into_bytes()))
 }
 
+/// A 200 response of one record of `model`, as API users see it (written straight to the body).
+pub(crate) fn record_response(model: &ModelDef, record: &Record) -> Response {
+    let mut body = Vec::with_capacity(256);
+    model.write_public_json(record, &mut body);
+    Response::builder()
+        .content_type(JSON_MEDIA_TYPE)
+        .body(Body::from_vec(body))
+}
+
+/// A 200 response of a list of records of `model`, as API users see them.
+pub(crate) fn records_response(model: &ModelDef, records: &[Record]) -> Response {
+    let mut body = Vec::with_capacity(2 + 256 * records.len());
+    body.push(b'[');
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        model.write_public_json(record, &mut body);
+    }
+    body.push(b']');
+    Response::builder()
+        .content_type(JSON_MEDIA_TYPE)
+        .body(Body::from_vec(body))
+}
+
 /// A 204 response.
 fn no_content() -> Response {
     Response::builder().status(StatusCode::NO_CONTENT).finish()
@@ -278,7 +303,7 @@ impl Handlers {
             body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys).await?;
         let record = self.record(&json, WriteMode::Create)?;
         let created = repo.create(record).await?;
-        Ok(json_response(&self.model().to_public_json(&created)))
+        Ok(record_response(self.model(), &created))
     }
 
     /// `GET /{model}`: the records `filter` finds.
@@ -287,9 +312,7 @@ impl Handlers {
         let repo = self.repository();
         let filter = self.list_filter(query)?;
         let found = repo.find_checked(filter).await?;
-        let model = self.model();
-        let items: Vec<Json> = found.iter().map(|r| model.to_public_json(r)).collect();
-        Ok(json_response(&Json::Array(items)))
+        Ok(records_response(self.model(), &found))
     }
 
     /// `GET /{model}/count`: how many records `where` matches.
@@ -320,7 +343,7 @@ impl Handlers {
         let id = self.path_id(&req)?;
         let filter = self.by_id_filter(query)?;
         let found = repo.find_by_id_checked(id, filter).await?;
-        let mut response = json_response(&self.model().to_public_json(&found));
+        let mut response = record_response(self.model(), &found);
         if let Some(tag) = etag::of(self.model(), &found) {
             response.headers_mut().insert(header::ETAG, tag);
         }

@@ -10,9 +10,11 @@ use portico_domain::{
     CheckOptions, Checked, Error, Filter, ModelDef, RelationDef, Where, WriteMode,
 };
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
-use crate::crud::{DEFAULT_MAX_PAGE_SIZE, json_response, path_id};
+use crate::crud::{
+    DEFAULT_MAX_PAGE_SIZE, json_response, path_id, record_response, records_response,
+};
 use crate::error::ApiError;
 use crate::routes::key_set_by_relation;
 use crate::{body, params};
@@ -287,13 +289,12 @@ impl Handlers {
             RelationOperation::Find => {
                 let filter = self.list_filter(&query)?;
                 let found = self.related(id).await?.find(filter).await?;
-                let items: Vec<Json> = found.iter().map(|r| target.to_public_json(r)).collect();
-                Ok(json_response(&Json::Array(items)))
+                Ok(records_response(target, &found))
             }
             RelationOperation::Get => {
                 let filter = self.get_filter(&query)?;
                 let found = self.related(id).await?.get(filter).await?;
-                Ok(json_response(&target.to_public_json(&found)))
+                Ok(record_response(target, &found))
             }
             RelationOperation::Create => {
                 let json =
@@ -306,7 +307,7 @@ impl Handlers {
                     self.target_key.as_deref(),
                 )?;
                 let created = self.related(id).await?.create(record, None).await?;
-                Ok(json_response(&target.to_public_json(&created)))
+                Ok(record_response(target, &created))
             }
             RelationOperation::Patch => {
                 let condition = self.where_param(&query)?;
