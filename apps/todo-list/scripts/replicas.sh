@@ -28,7 +28,12 @@
 #   apps/todo-list/scripts/replicas.sh
 #   DURATION=3 apps/todo-list/scripts/replicas.sh
 #
-# Environment: DURATION (10), WARMUP (2), CONNECTIONS (64), THREADS (2), HAPROXY_THREADS (1),
+# CI runs the guarantees alone, on the debug build the tests made:
+#
+#   REPLICAS_LOAD=0 PROFILE=debug apps/todo-list/scripts/replicas.sh
+#
+# Environment: REPLICAS_LOAD (1; 0 skips the load, leaving the start and the guarantees),
+# PROFILE (release, or debug), DURATION (10), WARMUP (2), CONNECTIONS (64), THREADS (2), HAPROXY_THREADS (1),
 # PG_HOST (127.0.0.1), PG_PORT (5432), PG_USER (postgres), PG_DB (replicas), LB_PORT (a free
 # port), HAPROXY (haproxy on PATH, else /usr/sbin/haproxy).
 set -euo pipefail
@@ -45,7 +50,17 @@ pg_port="${PG_PORT:-5432}"
 pg_user="${PG_USER:-postgres}"
 pg_db="${PG_DB:-replicas}"
 database_url="postgres://$pg_user@$pg_host:$pg_port/$pg_db"
-binary="$root/target/release/portico-todo-list"
+load="${REPLICAS_LOAD:-1}"
+profile="${PROFILE:-release}"
+case "$profile" in
+release) build_flags=(--release) ;;
+debug) build_flags=() ;;
+*)
+    echo "replicas: PROFILE must be release or debug, not $profile" >&2
+    exit 2
+    ;;
+esac
+binary="$root/target/$profile/portico-todo-list"
 replicas=3
 
 say() { printf 'replicas: %s\n' "$*" >&2; }
@@ -98,12 +113,14 @@ trap 'exit 143' TERM
 # --- tools -----------------------------------------------------------------------------------
 haproxy_bin="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
 [ -x "$haproxy_bin" ] || fail "haproxy is required (Debian's haproxy)"
-for tool in wrk curl psql python3 getconf; do
+tools=(curl psql python3 getconf)
+[ "$load" = 1 ] && tools+=(wrk)
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || fail "$tool is required"
 done
 
-say "building portico-todo-list (release)"
-(cd "$root" && cargo build --quiet --release -p portico-todo-list) || fail "the build failed"
+say "building portico-todo-list ($profile)"
+(cd "$root" && cargo build --quiet "${build_flags[@]}" -p portico-todo-list) || fail "the build failed"
 
 psql_admin() { psql -h "$pg_host" -p "$pg_port" -U "$pg_user" -v ON_ERROR_STOP=1 -qtA "$@"; }
 say "creating the database $pg_db on $pg_host:$pg_port"
@@ -358,6 +375,7 @@ print("\t".join(str(x) for x in (
     f"{wrk_cpu:.2f}", f"{others_s:.2f}", f"{machine_s:.2f}", share)))
 PY
 
+if [ "$load" = 1 ]; then
 results="$tmp/results.tsv"
 : >"$results"
 app_pid_list="$(IFS=,; echo "${app_pids[*]}")"
@@ -423,6 +441,7 @@ for (name, n, rps, p50, p99, errors, apps, pg, hap, wrk, others, machine, share)
     print(f"- {name}, {n} backend(s): the {cores} cores were {100 * busy:.0f}% busy "
           f"({state}): {shares}; CPU µs per request: {per_request}.")
 PY
+fi
 
 # --- correctness -----------------------------------------------------------------------------
 start_haproxy "$replicas"
