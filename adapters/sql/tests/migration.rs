@@ -523,32 +523,41 @@ async fn sqlite_replicas_migrate_at_once() {
     remove();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_replicas_migrate_at_once() {
-    let url = match portico_testing::server_url(portico_testing::Service::Postgres) {
+/// The URL of a server's default database, a table of this run's own and the statement dropping
+/// it (`quote` is the server's identifier quote); `None` (after printing why) without a server.
+fn race_table(service: portico_testing::Service, quote: char) -> Option<(String, String, String)> {
+    let url = match portico_testing::server_url(service) {
         Ok(url) => url,
-        Err(reason) => return portico_testing::skip(&reason),
+        Err(reason) => {
+            portico_testing::skip(&reason);
+            return None;
+        }
     };
     let table = format!("migration_race_{}", std::process::id());
+    let drop = format!("DROP TABLE IF EXISTS {quote}{table}{quote}");
+    Some((url, table, drop))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_replicas_migrate_at_once() {
+    let Some((url, table, drop)) = race_table(portico_testing::Service::Postgres, '"') else {
+        return;
+    };
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let drop = format!("DROP TABLE IF EXISTS \"{table}\"");
-    replicas_migrate_at_once(&url, &table, async || {
+    let fresh = async || {
         sqlx::query(&drop).execute(&pool).await.unwrap();
-    })
-    .await;
+    };
+    replicas_migrate_at_once(&url, &table, fresh).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_replicas_migrate_at_once() {
-    let url = match portico_testing::server_url(portico_testing::Service::MySql) {
-        Ok(url) => url,
-        Err(reason) => return portico_testing::skip(&reason),
+    let Some((url, table, drop)) = race_table(portico_testing::Service::MySql, '`') else {
+        return;
     };
-    let table = format!("migration_race_{}", std::process::id());
     let pool = sqlx::MySqlPool::connect(&url).await.unwrap();
-    let drop = format!("DROP TABLE IF EXISTS `{table}`");
-    replicas_migrate_at_once(&url, &table, async || {
+    let fresh = async || {
         sqlx::query(&drop).execute(&pool).await.unwrap();
-    })
-    .await;
+    };
+    replicas_migrate_at_once(&url, &table, fresh).await;
 }
