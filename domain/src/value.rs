@@ -784,8 +784,13 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     }
 }
 
+/// True for a float that is an integer exactly: whole, and within ±2^53, where a double holds
+/// every integer. Beyond, a number read as a double (JSON's `1e19`, or an integer too long for
+/// 64 bits such as `-9223372036854775809`) may have lost digits; integers that large are read
+/// exactly only when written as integers that fit.
 fn is_integral(f: f64) -> bool {
-    f.is_finite() && f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64
+    const EXACT: f64 = (1u64 << 53) as f64;
+    f.is_finite() && f.fract() == 0.0 && f.abs() <= EXACT
 }
 
 /// Truncates a date-time to whole milliseconds.

@@ -76,6 +76,9 @@ fn add_resource_schemas(schemas: &mut Map<String, Json>, resource: &CrudResource
     if !resource.read_only {
         add(model_schema(model, Variant::New));
         add(model_schema(model, Variant::Partial));
+        if model.version_property().is_some() {
+            add(model_schema(model, Variant::PartialAll));
+        }
         if model.properties.iter().any(|p| p.hidden) {
             add(model_schema(model, Variant::Replacement));
         }
@@ -135,6 +138,7 @@ pub(crate) fn object_schema_clash(
             name.clone(),
             format!("New{name}"),
             format!("{name}Partial"),
+            format!("{name}PartialAll"),
             format!("{name}Replacement"),
             format!("{name}WithRelations"),
         ]);
@@ -170,6 +174,10 @@ fn add_relation_schemas(schemas: &mut Map<String, Json>, resource: &RelationReso
         schemas.insert(name, schema);
         let (name, schema) = model_schema(target, Variant::Partial);
         schemas.entry(name).or_insert(schema);
+        if target.version_property().is_some() {
+            let (name, schema) = model_schema(target, Variant::PartialAll);
+            schemas.entry(name).or_insert(schema);
+        }
         schemas.insert("loopback.Count".to_owned(), schema::count_schema());
     }
 }

@@ -17,7 +17,7 @@ use portico_domain::{
 };
 use serde_json::{Map, Value as Json, json};
 
-use crate::routes::{read_schema_name, replacement_schema_name};
+use crate::routes::{read_schema_name, replacement_schema_name, update_all_schema_name};
 
 /// A `$ref` to a component schema.
 pub(crate) fn schema_ref(name: &str) -> Json {
@@ -285,6 +285,9 @@ pub(crate) enum Variant {
     New,
     /// `TodoPartial`: patch bodies (nothing required, at least one property).
     Partial,
+    /// `TodoPartialAll`: update-all bodies of a versioned model, the version left out (see
+    /// `update_all_schema_name`).
+    PartialAll,
     /// `TodoReplacement`: the replace body, only generated when hidden properties exist.
     Replacement,
 }
@@ -294,7 +297,7 @@ impl Variant {
     fn mode(self) -> WriteMode {
         match self {
             Variant::New => WriteMode::Create,
-            Variant::Partial => WriteMode::Patch,
+            Variant::Partial | Variant::PartialAll => WriteMode::Patch,
             // `Todo` is the replace body too (see `replacement_schema_name`).
             Variant::Response | Variant::Replacement => WriteMode::Replace,
         }
@@ -365,6 +368,7 @@ fn variant_schema(model: &ModelDef, variant: Variant, side: Side) -> (String, Js
         Variant::Response => !p.hidden,
         Variant::New => !(p.id && p.generated),
         Variant::Partial | Variant::Replacement => true,
+        Variant::PartialAll => !p.version,
     };
     let mut properties = Map::new();
     let mut required = Vec::new();
@@ -375,7 +379,7 @@ fn variant_schema(model: &ModelDef, variant: Variant, side: Side) -> (String, Js
         );
         let must_be_given = property.required && !(property.id && property.generated);
         let required_here = match variant {
-            Variant::Partial => false,
+            Variant::Partial | Variant::PartialAll => false,
             Variant::New | Variant::Replacement => must_be_given && property.default.is_none(),
             Variant::Response => must_be_given,
         };
@@ -400,6 +404,16 @@ fn variant_schema(model: &ModelDef, variant: Variant, side: Side) -> (String, Js
                 "(tsType: Partial<{name}>, schemaOptions: {{ partial: true }})"
             )),
         ),
+        Variant::PartialAll => (
+            update_all_schema_name(model),
+            Some(format!(
+                "Partial<Omit<{name}, '{}'>>",
+                model.version_property().map_or("", |v| v.name.as_str())
+            )),
+            Some(format!(
+                "A patch of every {name} matching `where`: no version, which only a write by id can be conditional on"
+            )),
+        ),
         Variant::Replacement => (
             replacement_schema_name(model),
             Some(name.clone()),
@@ -418,7 +432,7 @@ fn variant_schema(model: &ModelDef, variant: Variant, side: Side) -> (String, Js
     if !required.is_empty() {
         schema.insert("required".into(), Json::Array(required));
     }
-    if variant == Variant::Partial {
+    if matches!(variant, Variant::Partial | Variant::PartialAll) {
         // An empty patch is refused (400): it would change nothing.
         schema.insert("minProperties".into(), json!(1));
     }

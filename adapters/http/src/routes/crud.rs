@@ -4,7 +4,7 @@ use poem::http::Method;
 
 use super::{
     Content, Handler, Param, RoutePath, RouteSpec, common_errors, id_param, json_param,
-    read_schema_name, replacement_schema_name,
+    read_schema_name, replacement_schema_name, update_all_schema_name,
 };
 use crate::crud::{CrudResource, Operation};
 
@@ -86,7 +86,7 @@ pub(super) fn crud_routes(
                     collection.clone(),
                     format!("Updates the {name} instances matching `where`"),
                     vec![where_()],
-                    Some(format!("{name}Partial")),
+                    Some(update_all_schema_name(model)),
                     (200, format!("{name} PATCH success count"), Content::Count),
                 )
             }

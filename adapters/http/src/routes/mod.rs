@@ -268,6 +268,17 @@ pub(crate) fn read_schema_name(model: &ModelDef) -> String {
     format!("{}WithRelations", model.name)
 }
 
+/// The name of the schema of an update-all (`PATCH` of a collection) body: `TodoPartial`,
+/// unless the model has a version, which only a write by id can be conditional on
+/// (`TodoPartialAll` leaves it out).
+pub(crate) fn update_all_schema_name(model: &ModelDef) -> String {
+    if model.version_property().is_some() {
+        format!("{}PartialAll", model.name)
+    } else {
+        format!("{}Partial", model.name)
+    }
+}
+
 /// The name of the schema of the `PUT` body: `Todo`, unless hidden properties make the
 /// response schema unfit for input.
 pub(crate) fn replacement_schema_name(model: &ModelDef) -> String {

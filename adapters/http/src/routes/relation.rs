@@ -8,6 +8,7 @@ use portico_domain::{ModelDef, RelationDef, RelationKind};
 
 use super::{
     Content, Handler, RoutePath, RouteSpec, common_errors, id_param, json_param, read_schema_name,
+    update_all_schema_name,
 };
 use crate::relation::{RelationOperation, RelationResource};
 
@@ -170,7 +171,7 @@ pub(super) fn relation_routes(
                         relation.name
                     ),
                     vec![id_param(source), where_()],
-                    Some(format!("{t}Partial")),
+                    Some(update_all_schema_name(target)),
                     (200, format!("{s}.{t} PATCH success count"), Content::Count),
                 )
             }
