@@ -84,7 +84,10 @@
 //! [`Store::migrate`] is LoopBack's autoupdate: it creates missing tables, adds missing columns
 //! (nullable, so existing rows stay valid) and creates indexes and unique indexes. It is
 //! idempotent and never drops anything; [`SqlStore::rebuild`] drops and recreates a table, when
-//! asked.
+//! asked. Each model migrates in a transaction holding a lock on its table (PostgreSQL's
+//! advisory lock, MySQL's `GET_LOCK`, SQLite's write lock), so app replicas starting together
+//! on an empty database migrate it one after another rather than racing to create the same
+//! table. PostgreSQL indexes keep nulls first, the order queries sort in.
 //!
 //! ## Transactions
 //!
