@@ -4,12 +4,12 @@
 
 use std::process::ExitCode;
 
-/// Binds `HOST:PORT` as Portico's runtime does (a std listener handed to poem's
-/// `TcpAcceptor`) and serves until killed.
 /// The apps' allocator, so the baseline differs from them only by the framework.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Binds `HOST:PORT` as Portico's runtime does (a std listener handed to poem's
+/// `TcpAcceptor`) and serves until killed.
 #[tokio::main]
 async fn main() -> ExitCode {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
