@@ -11,13 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use portico_domain::error::Message;
-
-use crate::row::Row;
 use portico_domain::filter::eval::{self, Compiled};
 use portico_domain::{
     Checked, Direction, Error, Fields, Filter, IdStrategy, IndexKind, ModelDef, Record, Result,
     Value, Where,
 };
+
+use crate::row::{Columns, Row};
 
 /// A key a record is stored under: ids are integers, strings or UUIDs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,13 +41,22 @@ impl Key {
     }
 }
 
-/// One model's records, in id order, each kept as a compact [`Row`].
+/// One model's records, in id order, each kept as a compact [`Row`] of the table's columns.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Table {
+    columns: Columns,
     rows: BTreeMap<Key, Row>,
 }
 
 impl Table {
+    /// An empty table of `model`'s properties.
+    fn of(model: &ModelDef) -> Table {
+        Table {
+            columns: Columns::of(model),
+            rows: BTreeMap::new(),
+        }
+    }
+
     /// True when it holds nothing: the same as no table at all.
     pub(crate) fn is_empty(&self) -> bool {
         self.rows.is_empty()
@@ -68,12 +77,18 @@ impl Tables {
     /// The model's table to change: created if absent, and copied first if a snapshot shares
     /// it. Call it only to change the table.
     fn get_mut(&mut self, model: &ModelDef) -> &mut Table {
-        Arc::make_mut(self.0.entry(model.storage_name().to_owned()).or_default())
+        Arc::make_mut(
+            self.0
+                .entry(model.storage_name().to_owned())
+                .or_insert_with(|| Arc::new(Table::of(model))),
+        )
     }
 
     /// Creates the model's (empty) table unless it exists, leaving an existing one untouched.
     pub(crate) fn create(&mut self, model: &ModelDef) {
-        self.0.entry(model.storage_name().to_owned()).or_default();
+        self.0
+            .entry(model.storage_name().to_owned())
+            .or_insert_with(|| Arc::new(Table::of(model)));
     }
 }
 
@@ -101,7 +116,7 @@ fn matching(model: &ModelDef, table: &Table, condition: &Checked<Where>) -> Vec<
     table
         .rows
         .iter()
-        .filter(|(_, r)| compiled.matches_by(&|name| r.get(model, name)))
+        .filter(|(_, r)| compiled.matches_by(&|name| r.get(&table.columns, name)))
         .map(|(k, _)| k.clone())
         .collect()
 }
@@ -121,7 +136,8 @@ fn check_unique(model: &ModelDef, table: &Table, candidates: &[(Key, &Record)]) 
             };
             let clash_in_table = table.rows.iter().any(|(k, r)| {
                 !candidates.iter().any(|(c, _)| c == k)
-                    && r.get(model, &p.name).is_some_and(|x| x.filter_eq(v))
+                    && r.get(&table.columns, &p.name)
+                        .is_some_and(|x| x.filter_eq(v))
             });
             if clash_in_table || seen.iter().any(|s| s.filter_eq(v)) {
                 return Err(Error::duplicate_unique(&model.name, &p.name));
@@ -140,7 +156,7 @@ pub(crate) fn insert(
     model: &ModelDef,
     records: Vec<Record>,
 ) -> Result<Vec<Record>> {
-    let empty = Table::default();
+    let empty = Table::of(model);
     let table = tables.get(model).unwrap_or(&empty);
     let id_name = &model.id_property().name;
     let strategy = model.id_strategy();
@@ -171,10 +187,11 @@ pub(crate) fn insert(
         return Ok(Vec::new());
     }
     *last_id = next;
+    let table = tables.get_mut(model);
     let rows = keyed
         .iter()
-        .map(|(k, r)| (k.clone(), Row::new(model, r.clone())));
-    tables.get_mut(model).rows.extend(rows);
+        .map(|(k, r)| (k.clone(), Row::new(&table.columns, r.clone())));
+    table.rows.extend(rows);
     Ok(keyed.into_iter().map(|(_, r)| r).collect())
 }
 
@@ -202,7 +219,7 @@ pub(crate) fn find(
             .filter(|r| {
                 compiled
                     .as_ref()
-                    .is_none_or(|c| c.matches_by(&|name| r.get(model, name)))
+                    .is_none_or(|c| c.matches_by(&|name| r.get(&table.columns, name)))
             })
             .skip(skip)
             .take(limit)
@@ -214,14 +231,18 @@ pub(crate) fn find(
             .collect();
         // `order` always ends with the id, so the sort is total.
         rows.sort_by(|a, b| {
-            eval::compare_by(&filter.order, |p| a.get(model, p), |p| b.get(model, p))
+            eval::compare_by(
+                &filter.order,
+                |p| a.get(&table.columns, p),
+                |p| b.get(&table.columns, p),
+            )
         });
         rows.into_iter().skip(skip).take(limit).collect()
     };
     rows.into_iter()
         .map(|r| match &filter.fields {
-            Some(Fields::Include(names)) => r.to_record_of(model, names),
-            _ => r.to_record(model),
+            Some(Fields::Include(names)) => r.to_record_of(&table.columns, names),
+            _ => r.to_record(&table.columns),
         })
         .collect()
 }
@@ -243,7 +264,7 @@ pub(crate) fn update(
     };
     let updated: Vec<(Key, Record)> = matching(model, table, condition)
         .into_iter()
-        .filter_map(|k| table.rows.get(&k).map(|r| (k, r.to_record(model))))
+        .filter_map(|k| table.rows.get(&k).map(|r| (k, r.to_record(&table.columns))))
         .map(|(k, mut r)| {
             for (name, value) in patch {
                 if value.is_null() {
@@ -261,8 +282,11 @@ pub(crate) fn update(
     let candidates: Vec<(Key, &Record)> = updated.iter().map(|(k, r)| (k.clone(), r)).collect();
     check_unique(model, table, &candidates)?;
     let count = updated.len() as u64;
-    let rows = updated.into_iter().map(|(k, r)| (k, Row::new(model, r)));
-    tables.get_mut(model).rows.extend(rows);
+    let table = tables.get_mut(model);
+    let rows = updated
+        .into_iter()
+        .map(|(k, r)| (k, Row::new(&table.columns, r)));
+    table.rows.extend(rows);
     Ok(count)
 }
 
@@ -286,10 +310,9 @@ pub(crate) fn replace(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     check_unique(model, table, &[(key.clone(), &stored)])?;
-    tables
-        .get_mut(model)
-        .rows
-        .insert(key, Row::new(model, stored));
+    let table = tables.get_mut(model);
+    let row = Row::new(&table.columns, stored);
+    table.rows.insert(key, row);
     Ok(true)
 }
 
