@@ -259,5 +259,5 @@ fn inserts_of_one_shape_join_into_one_statement() {
     expect![[r#"
         INSERT INTO "Todo" ("title", "isComplete", "due_at", "tag", "code") VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?), (?, ?, ?, ?, ?) RETURNING "id"
           -- Text(Some("a")), Bool(None), DateTime(None), Json(None), Text(None), Text(Some("b")), Bool(None), DateTime(None), Json(None), Text(None), Text(Some("c")), Bool(None), DateTime(None), Json(None), Text(None)"#]]
-    .assert_eq(&render(InsertRow::join(vec![one, row("b"), row("c")])));
+    .assert_eq(&render(InsertRow::join(&[one, row("b"), row("c")])));
 }

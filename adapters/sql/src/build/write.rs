@@ -85,25 +85,26 @@ pub(crate) struct InsertRow {
 impl InsertRow {
     /// One statement inserting every row, in order: the rows' values one after another, with
     /// `?` placeholders (SQLite, MySQL; PostgreSQL numbers its placeholders). Every row must
-    /// have the text of the first.
-    pub(crate) fn join(rows: Vec<InsertRow>) -> Statement {
-        let mut rows = rows.into_iter();
-        let Some(first) = rows.next() else {
+    /// have the text of the first; the rows are kept, to insert on their own if it fails.
+    pub(crate) fn join(rows: &[InsertRow]) -> Statement {
+        let Some(first) = rows.first() else {
             return Statement {
                 sql: String::new(),
                 args: Vec::new(),
             };
         };
-        let InsertRow { statement, values } = first;
-        let (head, tail) = statement.sql.split_at(values.end);
-        let tuple = &statement.sql[values.clone()];
+        let (head, tail) = first.statement.sql.split_at(first.values.end);
+        let tuple = &first.statement.sql[first.values.clone()];
         let mut sql = head.to_owned();
-        let mut args = statement.args;
-        for row in rows {
-            debug_assert_eq!(row.statement.sql, statement.sql, "inserts of one shape");
+        let mut args = first.statement.args.clone();
+        for row in &rows[1..] {
+            debug_assert_eq!(
+                row.statement.sql, first.statement.sql,
+                "inserts of one shape"
+            );
             sql.push_str(", ");
             sql.push_str(tuple);
-            args.extend(row.statement.args);
+            args.extend(row.statement.args.iter().cloned());
         }
         sql.push_str(tail);
         Statement { sql, args }

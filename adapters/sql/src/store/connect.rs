@@ -30,17 +30,23 @@ pub(crate) enum Pool {
 #[derive(Debug, Clone)]
 pub(crate) struct SqlitePools {
     pub(crate) readers: sqlx::SqlitePool,
-    /// `None` in memory, where `readers` writes too.
-    pub(crate) writer: Option<sqlx::SqlitePool>,
-    /// The single-row inserts of a file, joined on `writer`; `None` in memory.
-    pub(crate) group: Option<super::group::GroupInserts>,
+    /// A file's writing side; `None` in memory, where `readers` writes too.
+    pub(crate) file: Option<FileWriter>,
+}
+
+/// A SQLite file's writing connection, and the queue of single-row inserts joined on it.
+#[cfg(feature = "sqlite")]
+#[derive(Debug, Clone)]
+pub(crate) struct FileWriter {
+    pub(crate) pool: sqlx::SqlitePool,
+    pub(crate) group: super::group::GroupInserts,
 }
 
 #[cfg(feature = "sqlite")]
 impl SqlitePools {
     /// The pool whose connections may write.
     pub(crate) fn writer(&self) -> &sqlx::SqlitePool {
-        self.writer.as_ref().unwrap_or(&self.readers)
+        self.file.as_ref().map_or(&self.readers, |file| &file.pool)
     }
 }
 
@@ -203,8 +209,7 @@ async fn connect_sqlite(url: &str, options: &SqlOptions) -> Result<SqlitePools> 
             .map_err(connect_error)?;
         return Ok(SqlitePools {
             readers,
-            writer: None,
-            group: None,
+            file: None,
         });
     }
     // WAL: readers never block the writer nor it them, and a commit appends to the log.
@@ -230,7 +235,9 @@ async fn connect_sqlite(url: &str, options: &SqlOptions) -> Result<SqlitePools> 
         .map_err(connect_error)?;
     Ok(SqlitePools {
         readers,
-        group: Some(super::group::GroupInserts::start(writer.clone())),
-        writer: Some(writer),
+        file: Some(FileWriter {
+            group: super::group::GroupInserts::start(writer.clone()),
+            pool: writer,
+        }),
     })
 }

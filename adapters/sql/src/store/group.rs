@@ -92,35 +92,38 @@ async fn insert_batch(writer: &sqlx::SqlitePool, batch: Vec<Job>) {
         }
     };
     let returns_id = batch[0].returns_id;
-    if batch.len() > 1 {
-        let (rows, answers): (Vec<InsertRow>, Vec<_>) =
-            batch.into_iter().map(|job| (job.row, job.answer)).unzip();
-        let statements: Vec<crate::build::Statement> =
-            rows.iter().map(|row| row.statement.clone()).collect();
-        let joined = InsertRow::join(rows);
+    let (rows, answers): (Vec<InsertRow>, Vec<_>) =
+        batch.into_iter().map(|job| (job.row, job.answer)).unzip();
+    if rows.len() > 1 {
+        let joined = InsertRow::join(&rows);
         let inserted = sqlx::query(&joined.sql)
             .bind_all(joined.args)
             .fetch_all(&mut *conn)
             .await;
-        match inserted.and_then(|found| ids(&found, returns_id)) {
-            Ok(mut ids) => {
-                // Generated ids ascend in the order of the rows (AUTOINCREMENT); RETURNING
-                // gives them in no promised order.
+        if let Ok(found) = inserted {
+            // Inserted, all of them: never again. Generated ids ascend in the order of the
+            // rows (AUTOINCREMENT); RETURNING gives them in no promised order.
+            let mut ids = ids(&found, returns_id);
+            if let Ok(ids) = &mut ids {
                 ids.sort_unstable();
-                for (i, answer) in answers.into_iter().enumerate() {
-                    let _ = answer.send(Ok(returns_id.then(|| ids[i])));
-                }
             }
-            // Nothing was inserted: each row again on its own, for its own answer.
-            Err(_) => {
-                for (statement, answer) in statements.into_iter().zip(answers) {
-                    let _ = answer.send(insert_one(&mut conn, statement, returns_id).await);
-                }
+            for (i, answer) in answers.into_iter().enumerate() {
+                let _ = answer.send(match &ids {
+                    Ok(ids) if returns_id => ids
+                        .get(i)
+                        .copied()
+                        .map(Some)
+                        .ok_or(sqlx::Error::RowNotFound),
+                    Ok(_) => Ok(None),
+                    Err(e) => Err(same_kind(e)),
+                });
             }
+            return;
         }
-    } else if let Some(job) = batch.into_iter().next() {
-        let answer = insert_one(&mut conn, job.row.statement, returns_id).await;
-        let _ = job.answer.send(answer);
+        // Nothing was inserted: each row again on its own, for its own answer.
+    }
+    for (row, answer) in rows.into_iter().zip(answers) {
+        let _ = answer.send(insert_one(&mut conn, row.statement, returns_id).await);
     }
 }
 

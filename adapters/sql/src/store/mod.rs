@@ -72,7 +72,7 @@ impl SqlStore {
     #[cfg(feature = "sqlite")]
     fn sqlite_group(&self) -> Option<&group::GroupInserts> {
         match &self.pool {
-            Pool::Sqlite(pools) => pools.group.as_ref(),
+            Pool::Sqlite(pools) => pools.file.as_ref().map(|file| &file.group),
             #[allow(unreachable_patterns)] // the other backends' features on
             _ => None,
         }
@@ -96,9 +96,9 @@ impl SqlStore {
             #[cfg(feature = "mysql")]
             Pool::MySql(pool) => (pool.size(), pool.num_idle()),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(pools) => pools.writer.iter().fold(
+            Pool::Sqlite(pools) => pools.file.iter().fold(
                 (pools.readers.size(), pools.readers.num_idle()),
-                |(size, idle), writer| (size + writer.size(), idle + writer.num_idle()),
+                |(size, idle), file| (size + file.pool.size(), idle + file.pool.num_idle()),
             ),
         };
         PoolStats { size, idle }
