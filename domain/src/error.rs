@@ -92,6 +92,58 @@ pub enum Error {
         /// The stored version.
         actual: i64,
     },
+    /// The caller is not authenticated: no credentials, credentials of the wrong form, a token
+    /// that does not verify, or a failed login. The message is LoopBack's for each
+    /// ([`AuthFailure`]).
+    #[error("{0}")]
+    Unauthenticated(AuthFailure),
+    /// The caller is authenticated but the policy denies the operation (LoopBack's
+    /// `Access denied`).
+    #[error("Access denied")]
+    AccessDenied,
+    /// Too many failed attempts (e.g. logins for one account or from one address): refused
+    /// without checking, until `retry_after_secs` have passed.
+    #[error("Too many attempts; retry in {retry_after_secs} s")]
+    TooManyAttempts {
+        /// How long the caller must wait, in whole seconds (at least 1).
+        retry_after_secs: u64,
+    },
+}
+
+/// Why a caller is not authenticated ([`Error::Unauthenticated`]); `Display` is LoopBack's
+/// message (`@loopback/authentication-jwt`'s, verbatim).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthFailure {
+    /// No `Authorization` header.
+    #[error("Authorization header not found.")]
+    MissingCredentials,
+    /// An `Authorization` header of another scheme than `Bearer`.
+    #[error("Authorization header is not of type 'Bearer'.")]
+    NotBearer,
+    /// `Bearer` followed by more than one value.
+    #[error(
+        "Authorization header value has too many parts. It must follow the pattern: 'Bearer xx.yy.zz' where xx.yy.zz is a valid JWT token."
+    )]
+    TooManyParts,
+    /// The token does not verify: the reason as node's `jsonwebtoken` words it (`jwt expired`,
+    /// `invalid signature`, `jwt malformed`, `invalid algorithm`, …).
+    #[error("Error verifying token : {0}")]
+    InvalidToken(String),
+    /// A login with an unknown account or a wrong password (the two are not told apart).
+    #[error("Invalid email or password.")]
+    InvalidCredentials,
+}
+
+impl AuthFailure {
+    /// A stable machine-readable code for each reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthFailure::MissingCredentials => "AUTHENTICATION_REQUIRED",
+            AuthFailure::NotBearer | AuthFailure::TooManyParts => "INVALID_AUTHORIZATION_HEADER",
+            AuthFailure::InvalidToken(_) => "INVALID_TOKEN",
+            AuthFailure::InvalidCredentials => "INVALID_CREDENTIALS",
+        }
+    }
 }
 
 impl Error {
@@ -177,6 +229,9 @@ impl Error {
             Error::TransactionConflict(_) => "TRANSACTION_CONFLICT",
             Error::TransactionClosed(_) => "TRANSACTION_CLOSED",
             Error::StaleVersion { .. } => "STALE_VERSION",
+            Error::Unauthenticated(failure) => failure.code(),
+            Error::AccessDenied => "ACCESS_DENIED",
+            Error::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",
         }
     }
 }

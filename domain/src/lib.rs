@@ -41,7 +41,7 @@ pub mod value;
 /// entity fields hold them.
 pub use chrono::NaiveDate;
 pub use entity::{Entity, Field, Navigation, Patch, RecordError};
-pub use error::{BoxError, Error, Result};
+pub use error::{AuthFailure, BoxError, Error, Result};
 pub use filter::{
     Capabilities, CheckOptions, Checked, Condition, Direction, Fields, Filter, FilterError,
     FilterErrors, Inclusion, Limits, Op, Order, RegexSpec, Where,

@@ -10,6 +10,10 @@
 //! - [`Transaction`] — an open transaction from [`Store::begin`]: repositories built over
 //!   [`Transaction::store`] run inside it ([`TransactionStore`] is its adapter-side port).
 //!
+//! - [`auth`] — who calls ([`Principal`]), who may ([`Access`], [`Voter`], [`Authorization`]),
+//!   and [`TokenVerifier`], the port a transport hands bearer tokens to; [`Scope`] restricts a
+//!   repository to the records its caller owns.
+//!
 //! Between them, [`CrudRepository`] and [`Repository<E>`] hold the per-entity logic once for
 //! every adapter (LoopBack's `DefaultCrudRepository` over its `CrudConnector`): validation,
 //! defaults, id generation, id and patch rules, filter checking against the model and the
@@ -23,18 +27,24 @@
 //! any executor can drive.
 #![warn(missing_docs)]
 
+pub mod auth;
 mod crud;
 mod relations;
 mod repository;
+mod scope;
 mod store;
 mod transaction;
 mod typed;
 
+pub use auth::{Access, Authorization, Decision, OperationKind, Principal, TokenVerifier, Voter};
+#[cfg(feature = "mock")]
+pub use auth::{MockTokenVerifier, MockVoter};
 pub use crud::CrudRepository;
 pub use relations::{BelongsTo, HasMany, HasManyThrough, HasOne, RelatedRecords};
 pub use repository::{EntityRepository, RecordRepository};
 #[cfg(feature = "mock")]
 pub use repository::{MockEntityRepository, MockRecordRepository};
+pub use scope::{Scope, ScopedStore};
 #[cfg(feature = "mock")]
 pub use store::MockStore;
 pub use store::{PoolStats, RowSink, Store};

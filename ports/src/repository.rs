@@ -1,10 +1,14 @@
 //! The repository ports apps call: typed ([`EntityRepository`]) and untyped
 //! ([`RecordRepository`], for generic transports such as the HTTP adapter).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use portico_domain::{
     CheckOptions, Checked, Entity, Filter, ModelDef, Patch, Record, Result, Value, Where,
 };
+
+use crate::scope::Scope;
 
 /// LoopBack's `EntityCrudRepository` for entity `E`, object-safe so apps can hold
 /// `Arc<dyn EntityRepository<Todo>>` and tests can swap the backend or a mock in.
@@ -130,6 +134,21 @@ pub trait RecordRepository: Send + Sync {
     /// that parse and check filters themselves (to report every problem at once) use these, so
     /// they accept exactly what the repository accepts.
     fn check_options(&self) -> &CheckOptions;
+
+    /// This repository within a row-level [`Scope`]: what it reads, counts, updates and
+    /// deletes is restricted to the records the scope's caller owns (others are not found),
+    /// and what it creates is owned by the caller — through every path, inclusions and
+    /// relations included.
+    ///
+    /// # Errors
+    /// MUST return `Unsupported` when the repository cannot be scoped (the default).
+    fn scoped(&self, scope: Arc<Scope>) -> Result<Arc<dyn RecordRepository>> {
+        let _ = scope;
+        Err(portico_domain::Error::Unsupported(format!(
+            "the repository of {} cannot be scoped to an owner",
+            self.model().name
+        )))
+    }
 
     /// As [`EntityRepository::create`].
     ///

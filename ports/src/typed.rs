@@ -12,6 +12,7 @@ use portico_domain::{
 
 use crate::crud::CrudRepository;
 use crate::repository::{EntityRepository, RecordRepository};
+use crate::scope::Scope;
 use crate::store::Store;
 
 /// The typed repository of entity `E` over a [`Store`]: converts entities to records and back
@@ -52,6 +53,15 @@ impl<E: Entity> Repository<E> {
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.records = self.records.with_limits(limits);
         self
+    }
+
+    /// This repository within a row-level [`Scope`] (see [`CrudRepository::scoped`]): what
+    /// a custom operation uses to act for its caller only.
+    pub fn scoped(&self, scope: Arc<Scope>) -> Self {
+        Repository {
+            records: self.records.scoped(scope),
+            _entity: PhantomData,
+        }
     }
 
     /// The untyped repository underneath (same store, same model).

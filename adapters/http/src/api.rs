@@ -11,14 +11,16 @@ use poem::http::{HeaderValue, Method};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use serde_json::Value as Json;
 
+use crate::auth::{Policy, Security};
 use crate::crud::CrudResource;
 use crate::custom::CustomApi;
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
 use crate::openapi::{self, ApiInfo};
 use crate::relation::RelationResource;
 use crate::routes::{self, Handler, RouteSpec};
-use crate::{cors, mount};
+use crate::{auth, cors, mount};
 use portico_domain::error::error_chain;
+use portico_ports::auth::{Access, Authorization, OperationKind, TokenVerifier};
 
 /// The request body limit applied unless [`RestApi::body_limit`] says otherwise: 1 MiB, as
 /// LoopBack's `1mb`.
@@ -78,6 +80,18 @@ pub enum BuildError {
         /// Its path parameters, in argument order.
         parameters: Vec<String>,
     },
+    /// An operation needs an authenticated caller, or a resource is owned, but no token
+    /// verifier is set ([`RestApi::authentication`]): nothing could authenticate its callers.
+    NoAuthentication(String),
+    /// [`RestApi::operation_access`] names an operation id no operation has.
+    UnknownOperation(String),
+    /// A resource is [owned](CrudResource::owned_by) through a property its model lacks.
+    UnknownOwnerProperty {
+        /// The model.
+        model: String,
+        /// The property named.
+        property: String,
+    },
     /// A custom operation's path is a served path with its parameters named otherwise
     /// (`/todos/{todoId}` beside `/todos/{id}`).
     PathParameterNames {
@@ -123,6 +137,19 @@ impl std::fmt::Display for BuildError {
                 f,
                 "the operation at {path} takes the path parameters {parameters:?}: name them as the path does, in its order (`id: Path<i64>` for `:id`)"
             ),
+            BuildError::NoAuthentication(operation) => write!(
+                f,
+                "{operation} needs an authenticated caller, but no token verifier is set (RestApi::authentication)"
+            ),
+            BuildError::UnknownOperation(id) => {
+                write!(f, "operation_access names {id:?}, which no operation has")
+            }
+            BuildError::UnknownOwnerProperty { model, property } => {
+                write!(
+                    f,
+                    "{model} is owned through {property:?}, which it does not have"
+                )
+            }
             BuildError::PathParameterNames { path, served } => write!(
                 f,
                 "the custom path {path} names its parameters differently from the served path {served}"
@@ -140,6 +167,8 @@ struct ExtraRoute {
     path_item: Option<Json>,
     /// The verbs it serves, when known: `OPTIONS` and other verbs are answered for it.
     verbs: Option<Vec<Method>>,
+    /// Who may call it: `None` follows the API's default.
+    access: Option<Access>,
 }
 
 /// A LoopBack-compatible REST API: CRUD resources, relation routes, extra routes,
@@ -165,6 +194,10 @@ pub struct RestApi {
     body_limit: usize,
     explorer: bool,
     prohibited_keys: Vec<String>,
+    verifier: Option<Arc<dyn TokenVerifier>>,
+    default_access: Option<Access>,
+    authorization: Authorization,
+    operation_access: Vec<(String, Access)>,
 }
 
 impl std::fmt::Debug for RestApi {
@@ -201,7 +234,106 @@ impl RestApi {
             body_limit: DEFAULT_BODY_LIMIT,
             explorer: true,
             prohibited_keys: Vec::new(),
+            verifier: None,
+            default_access: None,
+            authorization: Authorization::default(),
+            operation_access: Vec::new(),
         }
+    }
+
+    /// Verifies bearer tokens with `verifier` (e.g. `portico-auth`'s `JwtService`): the
+    /// document gets the `jwt` security scheme (HTTP bearer, JWT), and every operation not
+    /// given an access of its own needs an authenticated caller — unless
+    /// [`default_access`](RestApi::default_access) says otherwise. The document, the explorer,
+    /// health, `/metrics` and `/ping` stay public.
+    pub fn authentication(mut self, verifier: Arc<dyn TokenVerifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// Who may call the operations given no access of their own: [`Access::Authenticated`]
+    /// once [`authentication`](RestApi::authentication) is set, [`Access::Public`] before.
+    /// Anything but public needs a verifier ([`BuildError::NoAuthentication`]).
+    pub fn default_access(mut self, access: Access) -> Self {
+        self.default_access = Some(access);
+        self
+    }
+
+    /// How voters' answers combine ([`Access::Voters`]); LoopBack's defaults unless set.
+    pub fn authorization(mut self, authorization: Authorization) -> Self {
+        self.authorization = authorization;
+        self
+    }
+
+    /// Who may call the operation `operation_id` (generated — `TodoController.deleteById`,
+    /// `TodoListTodoController.create` — or custom), over its resource's access and the
+    /// default. An id no operation has is a [`BuildError::UnknownOperation`].
+    pub fn operation_access(mut self, operation_id: impl Into<String>, access: Access) -> Self {
+        self.operation_access.push((operation_id.into(), access));
+        self
+    }
+
+    /// The access of operations given none of their own.
+    fn default_policy(&self) -> Access {
+        match (&self.default_access, &self.verifier) {
+            (Some(access), _) => access.clone(),
+            (None, Some(_)) => Access::Authenticated,
+            (None, None) => Access::Public,
+        }
+    }
+
+    /// The access of operation `id`: its override, else its resource's, else the default.
+    fn resolve_access(&self, id: &str, own: Option<&Access>) -> Access {
+        self.operation_access
+            .iter()
+            .rev()
+            .find(|(op, _)| op == id)
+            .map(|(_, access)| access.clone())
+            .or_else(|| own.cloned())
+            .unwrap_or_else(|| self.default_policy())
+    }
+
+    /// The policy of a custom operation.
+    fn custom_policy(&self, op: &crate::custom::Operation) -> Policy {
+        let id = op
+            .operation_id
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", op.method, op.path));
+        Policy {
+            access: self.resolve_access(&id, None),
+            resource: op.path.clone(),
+            operation: id,
+            kind: kind_of(&op.method),
+        }
+    }
+
+    /// The policy of an extra route's verb.
+    fn extra_policy(&self, route: &ExtraRoute, method: &Method) -> Policy {
+        let template = openapi_path(&route.path);
+        let id = format!("{method} {template}");
+        Policy {
+            access: route
+                .access
+                .clone()
+                .unwrap_or_else(|| self.resolve_access(&id, None)),
+            resource: template,
+            operation: id,
+            kind: kind_of(method),
+        }
+    }
+
+    /// What the guards share.
+    fn security(&self) -> Arc<Security> {
+        let owned = self
+            .resources
+            .iter()
+            .filter_map(|r| r.owner.clone().map(|p| (r.model().name.clone(), p)))
+            .collect();
+        Arc::new(Security {
+            verifier: self.verifier.clone(),
+            authorization: self.authorization,
+            owned,
+        })
     }
 
     /// Mounts a model's CRUD routes.
@@ -276,11 +408,26 @@ impl RestApi {
             endpoint: endpoint.boxed(),
             path_item,
             verbs,
+            access: None,
         });
         self
     }
 
-    /// Adds a `GET` route of the app's own left out of the document (health probes,
+    /// [`route`](RestApi::route), public whatever the default access (e.g. `/ping`).
+    pub fn public_route(
+        mut self,
+        path: impl Into<String>,
+        endpoint: impl Endpoint<Output = Response> + 'static,
+        path_item: Option<Json>,
+    ) -> Self {
+        self = self.route(path, endpoint, path_item);
+        if let Some(route) = self.extra_routes.last_mut() {
+            route.access = Some(Access::Public);
+        }
+        self
+    }
+
+    /// Adds a public `GET` route of the app's own left out of the document (health probes,
     /// `/metrics`): other verbs are 405 with `Allow`, `OPTIONS` 204, as on every other path.
     pub fn undocumented_get(
         mut self,
@@ -292,6 +439,7 @@ impl RestApi {
             endpoint: endpoint.boxed(),
             path_item: None,
             verbs: Some(vec![Method::GET]),
+            access: Some(Access::Public),
         });
         self
     }
@@ -353,7 +501,12 @@ impl RestApi {
     /// The route table of the resources and relations: what the router mounts and the
     /// document publishes.
     fn table(&self) -> Vec<RouteSpec> {
-        routes::table(&self.resources, &self.relations, self.body_limit)
+        routes::table(
+            &self.resources,
+            &self.relations,
+            self.body_limit,
+            &|id, own| self.resolve_access(id, own),
+        )
     }
 
     fn document(&self, table: &[RouteSpec]) -> Json {
@@ -371,6 +524,21 @@ impl RestApi {
                     .map(|item| (openapi_path(&r.path), item))
             })
             .collect();
+        let mut policies: Vec<(String, Method, Policy)> = Vec::new();
+        for api in custom {
+            for op in &api.operations {
+                policies.push((op.path.clone(), op.method.clone(), self.custom_policy(op)));
+            }
+        }
+        for route in &self.extra_routes {
+            for method in route.verbs.iter().flatten() {
+                policies.push((
+                    openapi_path(&route.path),
+                    method.clone(),
+                    self.extra_policy(route, method),
+                ));
+            }
+        }
         openapi::document(
             &self.info,
             &openapi::Parts {
@@ -380,6 +548,8 @@ impl RestApi {
                 extra_paths: &extra,
                 custom,
                 body_limit: self.body_limit,
+                policies: &policies,
+                security_schemes: self.security().schemes(),
             },
         )
     }
@@ -480,6 +650,46 @@ impl RestApi {
         Ok(())
     }
 
+    /// Refuses policies nothing could enforce, and overrides naming no operation.
+    fn check_security(&self, table: &[RouteSpec]) -> Result<(), BuildError> {
+        let mut policies: Vec<Policy> = table.iter().map(|spec| spec.policy.clone()).collect();
+        for api in self.custom.iter().filter_map(|c| c.as_ref().ok()) {
+            policies.extend(api.operations.iter().map(|op| self.custom_policy(op)));
+        }
+        for route in &self.extra_routes {
+            for method in route.verbs.iter().flatten() {
+                policies.push(self.extra_policy(route, method));
+            }
+        }
+        if self.verifier.is_none() {
+            if let Some(policy) = policies.iter().find(|p| p.access.requires_authentication()) {
+                return Err(BuildError::NoAuthentication(policy.operation.clone()));
+            }
+            if let Some(resource) = self.resources.iter().find(|r| r.owner.is_some()) {
+                return Err(BuildError::NoAuthentication(format!(
+                    "the owned resource {}",
+                    resource.base_path()
+                )));
+            }
+        }
+        for resource in &self.resources {
+            if let Some(property) = &resource.owner
+                && resource.model().get(property).is_none()
+            {
+                return Err(BuildError::UnknownOwnerProperty {
+                    model: resource.model().name.clone(),
+                    property: property.clone(),
+                });
+            }
+        }
+        for (id, _) in &self.operation_access {
+            if !policies.iter().any(|p| p.operation == *id) {
+                return Err(BuildError::UnknownOperation(id.clone()));
+            }
+        }
+        Ok(())
+    }
+
     fn check(&self, table: &[RouteSpec]) -> Result<(), BuildError> {
         let mut models = HashSet::new();
         for resource in &self.resources {
@@ -529,6 +739,7 @@ impl RestApi {
             return Err(BuildError::DuplicateObjectSchema(name));
         }
         self.check_custom(table)?;
+        self.check_security(table)?;
         if let CorsPolicy::Origins(origins) = &self.cors
             && let Some(bad) = origins.iter().find(|o| HeaderValue::from_str(o).is_err())
         {
@@ -564,9 +775,27 @@ impl RestApi {
                 .cloned()
                 .unwrap_or_default(),
         );
+        let security = self.security();
+        // The policy of each verb an extra route documents; any other verb follows the
+        // default.
+        let extra_policies: Vec<Vec<(Option<Method>, Policy)>> = self
+            .extra_routes
+            .iter()
+            .map(|extra| {
+                let mut policies: Vec<(Option<Method>, Policy)> = extra
+                    .verbs
+                    .iter()
+                    .flatten()
+                    .map(|m| (Some(m.clone()), self.extra_policy(extra, m)))
+                    .collect();
+                policies.push((None, self.extra_policy(extra, &Method::POST)));
+                policies
+            })
+            .collect();
         let mut custom_routes = Vec::new();
         for api in self.custom.iter().filter_map(|c| c.as_ref().ok()) {
             for op in &api.operations {
+                let policy = self.custom_policy(op);
                 let served = table
                     .iter()
                     .find(|spec| path_shape(&spec.path.openapi()) == path_shape(&op.path));
@@ -575,7 +804,11 @@ impl RestApi {
                     path,
                     template: op.path.clone(),
                     method: op.method.clone(),
-                    endpoint: api.endpoint(op, schemas.clone(), self.body_limit, keys.clone()),
+                    endpoint: auth::guard(
+                        api.endpoint(op, schemas.clone(), self.body_limit, keys.clone()),
+                        &security,
+                        policy,
+                    ),
                 });
             }
         }
@@ -585,11 +818,16 @@ impl RestApi {
             self.resources,
             self.relations,
             custom_routes,
-            self.body_limit,
-            cors,
+            &mount::Serving {
+                body_limit: self.body_limit,
+                cors,
+                security: &security,
+            },
         );
-        for extra in self.extra_routes {
+        let extra_routes = std::mem::take(&mut self.extra_routes);
+        for (mut extra, policies) in extra_routes.into_iter().zip(extra_policies) {
             let template = openapi_path(&extra.path);
+            extra.endpoint = auth::guard_methods(extra.endpoint, &security, policies);
             route = match extra.verbs {
                 Some(verbs) => route.at(
                     extra.path,
@@ -657,6 +895,15 @@ impl RestApi {
             .around(crate::observe::observe)
             .boxed();
         Ok(endpoint)
+    }
+}
+
+/// Whether a verb reads or writes.
+fn kind_of(method: &Method) -> OperationKind {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        OperationKind::Read
+    } else {
+        OperationKind::Write
     }
 }
 

@@ -10,6 +10,7 @@ use portico_domain::{
     CheckOptions, Checked, Error, Filter, ModelDef, PropertyType, Record, Value, Where, WriteMode,
 };
 use portico_ports::RecordRepository;
+use portico_ports::auth::{Access, OperationKind};
 use serde_json::{Value as Json, json};
 
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
@@ -41,6 +42,11 @@ pub struct CrudResource {
     /// Keys refused in `filter`, `where` and bodies beside LoopBack's built-in ones: the
     /// API's [`RestApi::prohibited_keys`](crate::RestApi::prohibited_keys).
     pub(crate) prohibited_keys: Arc<[String]>,
+    /// Who may call the reading and the writing routes (`None`: the API's default).
+    pub(crate) read_access: Option<Access>,
+    pub(crate) write_access: Option<Access>,
+    /// The property holding each record's owner, when records belong to their creators.
+    pub(crate) owner: Option<String>,
 }
 
 impl std::fmt::Debug for CrudResource {
@@ -64,6 +70,48 @@ impl CrudResource {
             read_only: false,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             prohibited_keys: Vec::new().into(),
+            read_access: None,
+            write_access: None,
+            owner: None,
+        }
+    }
+
+    /// Who may call every route of the resource (instead of the API's
+    /// [default](crate::RestApi::default_access)).
+    pub fn access(self, access: Access) -> Self {
+        self.read_access(access.clone()).write_access(access)
+    }
+
+    /// Who may call the reading routes (`find`, `count`, `findById`).
+    pub fn read_access(mut self, access: Access) -> Self {
+        self.read_access = Some(access);
+        self
+    }
+
+    /// Who may call the writing routes (`create`, `updateAll`, `updateById`, `replaceById`,
+    /// `deleteById`).
+    pub fn write_access(mut self, access: Access) -> Self {
+        self.write_access = Some(access);
+        self
+    }
+
+    /// Makes each record belong to the caller who created it, through `property` (e.g.
+    /// `ownerId`, holding the [`Principal`](portico_ports::Principal)'s id): every route —
+    /// and every other route of the API reaching this model, through a relation or an
+    /// `include` — reads, counts, updates and deletes only the caller's records (another's is
+    /// 404, as a missing one), and a create or replace sets the property to the caller. The
+    /// property should not be required (the body need not carry it; a value sent is
+    /// replaced). The API needs a token verifier ([`RestApi::authentication`](crate::RestApi::authentication)).
+    pub fn owned_by(mut self, property: impl Into<String>) -> Self {
+        self.owner = Some(property.into());
+        self
+    }
+
+    /// The resource's own access for routes of `kind`.
+    pub(crate) fn access_for(&self, kind: OperationKind) -> Option<&Access> {
+        match kind {
+            OperationKind::Read => self.read_access.as_ref(),
+            OperationKind::Write => self.write_access.as_ref(),
         }
     }
 
@@ -272,8 +320,13 @@ pub(crate) fn path_id(model: &ModelDef, req: &Request) -> Result<Value, ApiError
 }
 
 impl Handlers {
-    fn repository(&self) -> &dyn RecordRepository {
-        self.resource.repository.as_ref()
+    /// The repository serving `req`: the resource's, within the caller's scope when the API
+    /// owns models.
+    fn repository(&self, req: &Request) -> Result<Arc<dyn RecordRepository>, ApiError> {
+        match crate::auth::request_scope(req) {
+            Some(scope) => Ok(self.resource.repository.scoped(scope)?),
+            None => Ok(Arc::clone(&self.resource.repository)),
+        }
     }
 
     fn model(&self) -> &ModelDef {
@@ -298,7 +351,7 @@ impl Handlers {
 
     /// `POST /{model}`: creates the record in the body.
     async fn create(&self, mut req: Request) -> Result<Response, ApiError> {
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let json =
             body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys).await?;
         let record = self.record(&json, WriteMode::Create)?;
@@ -309,7 +362,7 @@ impl Handlers {
     /// `GET /{model}`: the records `filter` finds.
     async fn find(&self, req: Request) -> Result<Response, ApiError> {
         let query = req.uri().query().unwrap_or_default();
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let filter = self.list_filter(query)?;
         let found = repo.find_checked(filter).await?;
         Ok(records_response(self.model(), &found))
@@ -318,7 +371,7 @@ impl Handlers {
     /// `GET /{model}/count`: how many records `where` matches.
     async fn count(&self, req: Request) -> Result<Response, ApiError> {
         let query = req.uri().query().unwrap_or_default();
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let condition = self.where_param(query)?;
         let count = repo.count_checked(condition).await?;
         Ok(json_response(&json!({ "count": count })))
@@ -327,7 +380,7 @@ impl Handlers {
     /// `PATCH /{model}`: sets the body's properties on the records `where` matches.
     async fn update_all(&self, mut req: Request) -> Result<Response, ApiError> {
         let query = req.uri().query().unwrap_or_default().to_owned();
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let condition = self.where_param(&query)?;
         let json =
             body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys).await?;
@@ -339,7 +392,7 @@ impl Handlers {
     /// `GET /{model}/{id}`: the record, with `filter`'s fields and inclusions.
     async fn find_by_id(&self, req: Request) -> Result<Response, ApiError> {
         let query = req.uri().query().unwrap_or_default();
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let id = self.path_id(&req)?;
         let filter = self.by_id_filter(query)?;
         let found = repo.find_by_id_checked(id, filter).await?;
@@ -352,7 +405,7 @@ impl Handlers {
 
     /// `PATCH /{model}/{id}`: sets the body's properties on the record.
     async fn update_by_id(&self, mut req: Request) -> Result<Response, ApiError> {
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let id = self.path_id(&req)?;
         let expected = etag::if_match(self.model(), &req)?;
         let json =
@@ -365,7 +418,7 @@ impl Handlers {
 
     /// `PUT /{model}/{id}`: replaces the record with the body.
     async fn replace_by_id(&self, mut req: Request) -> Result<Response, ApiError> {
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let id = self.path_id(&req)?;
         let expected = etag::if_match(self.model(), &req)?;
         let json =
@@ -378,7 +431,7 @@ impl Handlers {
 
     /// `DELETE /{model}/{id}`: deletes the record.
     async fn delete_by_id(&self, req: Request) -> Result<Response, ApiError> {
-        let repo = self.repository();
+        let repo = self.repository(&req)?;
         let id = self.path_id(&req)?;
         match etag::if_match(self.model(), &req)? {
             Some(version) => etag::checked(

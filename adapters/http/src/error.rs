@@ -14,7 +14,7 @@
 
 use poem::http::StatusCode;
 use poem::{Body, IntoResponse, Response};
-use portico_domain::{Error, FilterErrors, ValidationErrors};
+use portico_domain::{AuthFailure, Error, FilterErrors, ValidationErrors};
 use serde_json::{Map, Value as Json, json};
 
 /// The media type of every JSON body the adapter writes.
@@ -34,6 +34,8 @@ pub struct ApiError {
     /// Boxed: details are rare, and errors travel in `Result`s.
     details: Option<Box<Json>>,
     extra: Vec<(&'static str, Json)>,
+    /// Response headers the error demands (`WWW-Authenticate`, `Retry-After`).
+    headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
@@ -104,6 +106,7 @@ impl ApiError {
             code,
             details: None,
             extra: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -142,6 +145,19 @@ impl ApiError {
     pub fn with_field(mut self, key: &'static str, value: impl Into<Json>) -> Self {
         self.extra.push((key, value.into()));
         self
+    }
+
+    /// Adds a response header (a value that is not a valid header value is left out).
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The response headers the error adds, e.g. `WWW-Authenticate`.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
     }
 
     /// 404 for a route or verb nobody serves, as LoopBack words it:
@@ -358,10 +374,32 @@ impl poem_openapi::ApiResponse for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        Response::builder()
+        let mut response = Response::builder()
             .status(self.status)
             .content_type(JSON_MEDIA_TYPE)
-            .body(Body::from_vec(self.to_json().to_string().into_bytes()))
+            .body(Body::from_vec(self.to_json().to_string().into_bytes()));
+        for (name, value) in &self.headers {
+            if let Ok(value) = poem::http::HeaderValue::from_str(value) {
+                response.headers_mut().append(*name, value);
+            }
+        }
+        response
+    }
+}
+
+/// RFC 6750's challenge for a failure: `Bearer` alone when no credentials came, with
+/// `error="invalid_request"` for a malformed header and `error="invalid_token"` (and the
+/// reason) for a token that does not verify.
+fn bearer_challenge(failure: &AuthFailure) -> String {
+    match failure {
+        AuthFailure::MissingCredentials | AuthFailure::InvalidCredentials => "Bearer".to_owned(),
+        AuthFailure::NotBearer | AuthFailure::TooManyParts => {
+            "Bearer error=\"invalid_request\"".to_owned()
+        }
+        AuthFailure::InvalidToken(reason) => format!(
+            "Bearer error=\"invalid_token\", error_description=\"{}\"",
+            reason.replace(['"', '\\'], "'")
+        ),
     }
 }
 
@@ -457,6 +495,26 @@ impl From<Error> for ApiError {
                 tracing::error!(error = %portico_domain::error::error_chain(&error), "request failed");
                 ApiError::internal()
             }
+            Error::Unauthenticated(failure) => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "UnauthorizedError",
+                code,
+                failure.to_string(),
+            )
+            .with_header("www-authenticate", bearer_challenge(&failure)),
+            Error::AccessDenied => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "ForbiddenError",
+                code,
+                error.to_string(),
+            ),
+            Error::TooManyAttempts { retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequestsError",
+                code,
+                error.to_string(),
+            )
+            .with_header("retry-after", retry_after_secs.max(1).to_string()),
         }
     }
 }

@@ -119,6 +119,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod auth;
 mod body;
 mod cors;
 mod crud;
@@ -139,6 +140,7 @@ pub mod testing;
 pub use api::{
     BuildError, CorsPolicy, DEFAULT_BODY_LIMIT, MAX_HEADERS_SIZE, MAX_URL_LENGTH, RestApi,
 };
+pub use auth::{Caller, CallerScope};
 pub use crud::{CrudResource, DEFAULT_MAX_PAGE_SIZE};
 pub use custom::{Model, NewModel};
 pub use error::ApiError;
@@ -152,6 +154,8 @@ pub use portico_domain::ModelDef;
 pub use portico_ports::CrudRepository;
 #[doc(no_inline)]
 pub use portico_ports::RecordRepository;
+#[doc(no_inline)]
+pub use portico_ports::auth::{Access, Authorization, Decision, Principal, TokenVerifier, Voter};
 pub use relation::RelationResource;
 
 /// The names of the metrics the adapter records (through the `metrics` facade), for the app

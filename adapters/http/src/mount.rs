@@ -6,6 +6,9 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, RouteMethod};
 
+use std::sync::Arc;
+
+use crate::auth::{self, Security};
 use crate::crud::{self, CrudResource};
 use crate::error::ApiError;
 use crate::observe::routed;
@@ -28,6 +31,13 @@ pub(crate) struct CustomRoute {
     pub(crate) endpoint: BoxEndpoint<'static, Response>,
 }
 
+/// How every route is served: the body limit, whether CORS is on, what the guards share.
+pub(crate) struct Serving<'a> {
+    pub(crate) body_limit: usize,
+    pub(crate) cors: bool,
+    pub(crate) security: &'a Arc<Security>,
+}
+
 /// Mounts every row of `table` on `route`, served by the handlers of `resources` and
 /// `relations` (which the rows index), and the custom operations beside them (on the same
 /// path where they share one).
@@ -37,9 +47,9 @@ pub(crate) fn mount(
     resources: Vec<CrudResource>,
     relations: Vec<RelationResource>,
     custom: Vec<CustomRoute>,
-    body_limit: usize,
-    cors: bool,
+    serving: &Serving<'_>,
 ) -> Route {
+    let (body_limit, cors, security) = (serving.body_limit, serving.cors, serving.security);
     let crud: Vec<_> = resources
         .into_iter()
         .map(|r| crud::Handlers::new(r, body_limit))
@@ -79,6 +89,7 @@ pub(crate) fn mount(
                     None => continue,
                 },
             };
+            let endpoint = auth::guard(endpoint, security, spec.policy.clone());
             methods = methods.method(spec.method.clone(), endpoint);
             allowed.push(spec.method.clone());
         }

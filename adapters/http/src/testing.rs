@@ -23,10 +23,15 @@
 //!
 //! [`RestApi::into_endpoint`]: crate::RestApi::into_endpoint
 
+use std::collections::HashMap;
+
+use async_trait::async_trait;
 use poem::http::HeaderMap;
 pub use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Request};
-use serde_json::Value as Json;
+use portico_domain::{AuthFailure, Error};
+use portico_ports::auth::{Principal, TokenVerifier};
+use serde_json::{Value as Json, json};
 
 /// What a route answered.
 #[derive(Debug, Clone)]
@@ -131,4 +136,100 @@ pub fn printed_document(binary: &str) -> Json {
     assert!(output.status.success(), "{binary} openapi: {output:?}");
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{binary} openapi printed no JSON: {e}"))
+}
+
+/// A [`TokenVerifier`] of fixed tokens, each standing for a principal: the mock principal of
+/// a test (`RestApi::authentication(Arc::new(StaticTokens::new().token("alice", alice)))`,
+/// then `Authorization: Bearer alice`). Any other token is 401 `Error verifying token :
+/// invalid token`.
+#[derive(Debug, Clone, Default)]
+pub struct StaticTokens(HashMap<String, Principal>);
+
+impl StaticTokens {
+    /// No tokens yet.
+    pub fn new() -> Self {
+        StaticTokens::default()
+    }
+
+    /// With `token` standing for `principal`.
+    pub fn token(mut self, token: impl Into<String>, principal: Principal) -> Self {
+        self.0.insert(token.into(), principal);
+        self
+    }
+}
+
+#[async_trait]
+impl TokenVerifier for StaticTokens {
+    async fn verify(&self, token: &str) -> portico_domain::Result<Principal> {
+        self.0.get(token).cloned().ok_or_else(|| {
+            Error::Unauthenticated(AuthFailure::InvalidToken("invalid token".to_owned()))
+        })
+    }
+}
+
+/// Holds the document `endpoint` serves to what it enforces, operation by operation: each
+/// operation is called without credentials (path parameters `1`, a `{}` body for writes) and
+/// must answer 401 exactly when the document gives it a `security` requirement; with
+/// `authorization` (an `Authorization` header value of a valid caller), those requiring
+/// security must then not answer 401. Returns every mismatch, `METHOD path: why` (empty when
+/// the two agree).
+///
+/// # Panics
+/// When the endpoint serves no JSON document (a test's failure).
+pub async fn security_mismatches(
+    endpoint: &impl Endpoint,
+    authorization: Option<&str>,
+) -> Vec<String> {
+    let (status, document) = get(endpoint, "/openapi.json").await;
+    assert_eq!(status, 200, "GET /openapi.json: {document}");
+    let mut mismatches = Vec::new();
+    let paths = document["paths"].as_object().cloned().unwrap_or_default();
+    for (path, item) in &paths {
+        let uri: String = path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') {
+                    "1"
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (verb, operation) in item.as_object().into_iter().flatten() {
+            let Ok(method) = Method::from_bytes(verb.to_ascii_uppercase().as_bytes()) else {
+                continue;
+            };
+            let secured = operation
+                .get("security")
+                .and_then(Json::as_array)
+                .is_some_and(|s| !s.is_empty());
+            let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
+            let anonymous = call(endpoint, method.clone(), &uri, &[], body.as_ref()).await;
+            if secured != (anonymous.status == 401) {
+                mismatches.push(format!(
+                    "{method} {path}: documented {}, answered {} without credentials",
+                    if secured { "secured" } else { "public" },
+                    anonymous.status
+                ));
+            }
+            if let (true, Some(value)) = (secured, authorization) {
+                let known = call(
+                    endpoint,
+                    method.clone(),
+                    &uri,
+                    &[("authorization", value)],
+                    body.as_ref(),
+                )
+                .await;
+                if known.status == 401 {
+                    mismatches.push(format!(
+                        "{method} {path}: answered 401 to a valid caller: {}",
+                        known.body
+                    ));
+                }
+            }
+        }
+    }
+    mismatches
 }

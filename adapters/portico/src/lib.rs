@@ -34,6 +34,8 @@ pub use portico_domain as domain;
 pub use portico_memory as memory;
 pub use portico_ports as ports;
 
+#[cfg(feature = "auth")]
+pub use portico_auth as auth;
 #[cfg(feature = "rest")]
 pub use portico_http as http;
 #[cfg(feature = "mongodb")]
@@ -55,7 +57,8 @@ pub mod prelude {
 
     #[cfg(feature = "rest")]
     pub use portico_http::{
-        ApiError, ApiInfo, CrudResource, Model, NewModel, RelationResource, RestApi,
+        Access, ApiError, ApiInfo, Caller, CallerScope, CrudResource, Model, NewModel, Principal,
+        RelationResource, RestApi,
     };
     #[cfg(feature = "server")]
     pub use portico_server::{App, Component, Context, Defaults};

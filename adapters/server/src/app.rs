@@ -183,7 +183,7 @@ impl App {
                     error,
                 })?;
         }
-        Ok(api.route("/ping", ping_endpoint(), Some(ping_path_item())))
+        Ok(api.public_route("/ping", ping_endpoint(), Some(ping_path_item())))
     }
 
     /// The OpenAPI document the app serves at `/openapi.json`, built over the store `settings`

@@ -57,6 +57,9 @@ fn outcome<T>(result: &Result<T>) -> &'static str {
             Error::TransactionConflict(_) => "transaction_conflict",
             Error::TransactionClosed(_) => "transaction_closed",
             Error::StaleVersion { .. } => "stale_version",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::AccessDenied => "access_denied",
+            Error::TooManyAttempts { .. } => "too_many_attempts",
         },
     }
 }

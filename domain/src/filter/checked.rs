@@ -35,6 +35,21 @@ impl Checked<Where> {
     pub fn all() -> Self {
         Checked(Where::And(Vec::new()))
     }
+
+    /// `property = value` on `model`, checked: `None` when the model has no such property or
+    /// `value` is null or not of its type (what a row-level scope restricts by).
+    pub fn equals(model: &crate::ModelDef, property: &str, value: Value) -> Option<Self> {
+        let prop = model.get(property)?;
+        if value.is_null() || !value.is_of(&prop.ty) {
+            return None;
+        }
+        Some(Checked(Where::cond(property, Op::Eq(value))))
+    }
+
+    /// Both clauses: still checked, as each is.
+    pub fn and(self, other: Checked<Where>) -> Self {
+        Checked(self.0.and(other.0))
+    }
 }
 
 impl Checked<Filter> {
@@ -46,6 +61,16 @@ impl Checked<Filter> {
     /// A checked filter that matches by id only (used by `find_by_id`).
     pub fn with_where(mut self, condition: Checked<Where>) -> Self {
         self.0.where_ = Some(condition.0);
+        self
+    }
+
+    /// This filter restricted to the records `condition` also matches (its `where` ANDed with
+    /// it); paging, order and selection unchanged.
+    pub fn and_where(mut self, condition: Checked<Where>) -> Self {
+        self.0.where_ = Some(match self.0.where_.take() {
+            None => condition.0,
+            Some(existing) => existing.and(condition.0),
+        });
         self
     }
 

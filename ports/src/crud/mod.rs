@@ -9,6 +9,7 @@ use portico_domain::{
 use serde_json::json;
 
 use crate::relations::RelatedRecords;
+use crate::scope::{Scope, ScopedStore};
 use crate::store::{RowSink, Store};
 
 mod record_repository;
@@ -78,6 +79,18 @@ impl CrudRepository {
     /// The store underneath.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// This repository within `scope` ([`ScopedStore`]): every read, count, write and
+    /// inclusion it (and every relation repository it opens) runs sees only the records the
+    /// scope's caller owns; creates are given the caller as owner. Cheap: nothing is checked
+    /// again.
+    pub fn scoped(&self, scope: Arc<Scope>) -> CrudRepository {
+        CrudRepository {
+            model: Arc::clone(&self.model),
+            store: Arc::new(ScopedStore::new(Arc::clone(&self.store), scope)),
+            options: self.options.clone(),
+        }
     }
 
     /// The repository of relation `name` for the source record with id `source_id`: LoopBack's

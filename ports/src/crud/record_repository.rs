@@ -1,5 +1,7 @@
 //! [`RecordRepository`] for [`CrudRepository`]: LoopBack's repository method set over records.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use portico_domain::{
     CheckOptions, Checked, Error, Filter, ModelDef, Record, Result, Value, Where, WriteMode,
@@ -7,6 +9,7 @@ use portico_domain::{
 
 use super::{CrudRepository, apply_defaults, normalize};
 use crate::repository::RecordRepository;
+use crate::scope::Scope;
 
 #[async_trait]
 impl RecordRepository for CrudRepository {
@@ -16,6 +19,10 @@ impl RecordRepository for CrudRepository {
 
     fn check_options(&self) -> &CheckOptions {
         &self.options
+    }
+
+    fn scoped(&self, scope: Arc<Scope>) -> Result<Arc<dyn RecordRepository>> {
+        Ok(Arc::new(CrudRepository::scoped(self, scope)))
     }
 
     async fn create(&self, record: Record) -> Result<Record> {

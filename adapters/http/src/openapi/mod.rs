@@ -23,9 +23,11 @@ mod tests;
 
 use std::collections::HashSet;
 
+use poem::http::Method;
 use portico_domain::{CheckOptions, ModelDef};
 use serde_json::{Map, Value as Json, json};
 
+use crate::auth::Policy;
 use crate::crud::CrudResource;
 use crate::custom::{self, CustomApi, ModelSchema};
 use crate::relation::RelationResource;
@@ -196,6 +198,11 @@ pub(crate) struct Parts<'a> {
     pub(crate) custom: &'a [&'a CustomApi],
     /// The body limit (told in 413 responses).
     pub(crate) body_limit: usize,
+    /// The policies of the custom operations and documented extra routes: path (as OpenAPI
+    /// writes it), verb, policy. (The table's rows carry their own.)
+    pub(crate) policies: &'a [(String, Method, Policy)],
+    /// `components.securitySchemes`, when tokens are verified.
+    pub(crate) security_schemes: Option<Json>,
 }
 
 /// The whole document: info, the routes of the table, the custom operations, extra documented
@@ -248,7 +255,17 @@ pub(crate) fn document(info: &ApiInfo, parts: &Parts<'_>) -> Json {
             }
         }
     }
-    if !parts.table.is_empty() || !parts.custom.is_empty() {
+    let mut guarded = false;
+    for (path, method, policy) in parts.policies {
+        let operation = paths
+            .get_mut(path)
+            .and_then(|item| item.get_mut(method.as_str().to_ascii_lowercase()));
+        if let Some(operation) = operation {
+            policy.document(operation);
+            guarded |= policy.access.requires_authentication();
+        }
+    }
+    if !parts.table.is_empty() || !parts.custom.is_empty() || guarded {
         schemas.insert(schema::ERROR_SCHEMA.to_owned(), schema::error_schema());
     }
     let mut info_object = Map::new();
@@ -264,6 +281,9 @@ pub(crate) fn document(info: &ApiInfo, parts: &Parts<'_>) -> Json {
         "servers": [{"url": "/"}],
         "components": {"schemas": schemas},
     });
+    if let Some(schemes) = &parts.security_schemes {
+        document["components"]["securitySchemes"] = schemes.clone();
+    }
     if !tags.is_empty()
         && let Some(object) = document.as_object_mut()
     {

@@ -91,6 +91,9 @@ pub(crate) fn operation(route: &RouteSpec) -> Json {
         "operationId".into(),
         json!(format!("{}.{}", route.controller, route.operation)),
     );
+    if let Some(security) = route.policy.security() {
+        op.insert("security".into(), security);
+    }
     Json::Object(op)
 }
 

@@ -17,7 +17,9 @@ use crate::{CrudResource, DEFAULT_BODY_LIMIT};
 
 /// The document of these resources and relations, from their route table.
 fn doc(info: &ApiInfo, resources: &[CrudResource], relations: &[RelationResource]) -> Json {
-    let table = crate::routes::table(resources, relations, DEFAULT_BODY_LIMIT);
+    let table = crate::routes::table(resources, relations, DEFAULT_BODY_LIMIT, &|_, own| {
+        own.cloned().unwrap_or(portico_ports::Access::Public)
+    });
     document(
         info,
         &super::Parts {
@@ -27,6 +29,8 @@ fn doc(info: &ApiInfo, resources: &[CrudResource], relations: &[RelationResource
             extra_paths: &[],
             custom: &[],
             body_limit: DEFAULT_BODY_LIMIT,
+            policies: &[],
+            security_schemes: None,
         },
     )
 }

@@ -9,6 +9,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use portico_domain::{
     CheckOptions, Checked, Error, Filter, ModelDef, RelationDef, Where, WriteMode,
 };
+use portico_ports::auth::{Access, OperationKind};
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
 use serde_json::json;
 
@@ -63,6 +64,9 @@ pub struct RelationResource {
     /// Keys refused in `filter`, `where` and bodies beside LoopBack's built-in ones: the
     /// API's [`RestApi::prohibited_keys`](crate::RestApi::prohibited_keys).
     pub(crate) prohibited_keys: Arc<[String]>,
+    /// Who may call the reading and the writing routes (`None`: the API's default).
+    pub(crate) read_access: Option<Access>,
+    pub(crate) write_access: Option<Access>,
 }
 
 impl std::fmt::Debug for RelationResource {
@@ -99,6 +103,35 @@ impl RelationResource {
             read_only: false,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             prohibited_keys: Vec::new().into(),
+            read_access: None,
+            write_access: None,
+        }
+    }
+
+    /// Who may call every route of the relation (instead of the API's
+    /// [default](crate::RestApi::default_access)). Owned models stay scoped to their owner
+    /// here as everywhere ([`CrudResource::owned_by`](crate::CrudResource::owned_by)).
+    pub fn access(self, access: Access) -> Self {
+        self.read_access(access.clone()).write_access(access)
+    }
+
+    /// Who may call the `GET` route.
+    pub fn read_access(mut self, access: Access) -> Self {
+        self.read_access = Some(access);
+        self
+    }
+
+    /// Who may call the writing routes (`POST`, `PATCH`, `DELETE`).
+    pub fn write_access(mut self, access: Access) -> Self {
+        self.write_access = Some(access);
+        self
+    }
+
+    /// The relation's own access for routes of `kind`.
+    pub(crate) fn access_for(&self, kind: OperationKind) -> Option<&Access> {
+        match kind {
+            OperationKind::Read => self.read_access.as_ref(),
+            OperationKind::Write => self.write_access.as_ref(),
         }
     }
 
@@ -269,12 +302,23 @@ impl Handlers {
         .boxed()
     }
 
-    async fn related(&self, source_id: portico_domain::Value) -> Result<RelatedRecords, ApiError> {
-        Ok(self
-            .resource
-            .repository
-            .related(&self.relation.name, source_id)
-            .await?)
+    /// The relation repository of `source_id`, within the caller's scope when the API owns
+    /// models (of the source or the target).
+    async fn related(
+        &self,
+        req: &Request,
+        source_id: portico_domain::Value,
+    ) -> Result<RelatedRecords, ApiError> {
+        let repository = &self.resource.repository;
+        Ok(match crate::auth::request_scope(req) {
+            Some(scope) => {
+                repository
+                    .scoped(scope)
+                    .related(&self.relation.name, source_id)
+                    .await?
+            }
+            None => repository.related(&self.relation.name, source_id).await?,
+        })
     }
 
     async fn handle(
@@ -288,12 +332,12 @@ impl Handlers {
         match operation {
             RelationOperation::Find => {
                 let filter = self.list_filter(&query)?;
-                let found = self.related(id).await?.find(filter).await?;
+                let found = self.related(&req, id).await?.find(filter).await?;
                 Ok(records_response(target, &found))
             }
             RelationOperation::Get => {
                 let filter = self.get_filter(&query)?;
-                let found = self.related(id).await?.get(filter).await?;
+                let found = self.related(&req, id).await?.get(filter).await?;
                 Ok(record_response(target, &found))
             }
             RelationOperation::Create => {
@@ -306,7 +350,7 @@ impl Handlers {
                     WriteMode::Create,
                     self.target_key.as_deref(),
                 )?;
-                let created = self.related(id).await?.create(record, None).await?;
+                let created = self.related(&req, id).await?.create(record, None).await?;
                 Ok(record_response(target, &created))
             }
             RelationOperation::Patch => {
@@ -315,12 +359,16 @@ impl Handlers {
                     body::read_json(&mut req, self.body_limit, &self.resource.prohibited_keys)
                         .await?;
                 let patch = body::record_from_json(target, &json, WriteMode::Patch, None)?;
-                let count = self.related(id).await?.patch(patch, condition).await?;
+                let count = self
+                    .related(&req, id)
+                    .await?
+                    .patch(patch, condition)
+                    .await?;
                 Ok(json_response(&json!({ "count": count })))
             }
             RelationOperation::Delete => {
                 let condition = self.where_param(&query)?;
-                let count = self.related(id).await?.delete(condition).await?;
+                let count = self.related(&req, id).await?.delete(condition).await?;
                 Ok(json_response(&json!({ "count": count })))
             }
         }

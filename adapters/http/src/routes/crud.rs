@@ -3,16 +3,19 @@
 use poem::http::Method;
 
 use super::{
-    Content, Handler, Param, RoutePath, RouteSpec, common_errors, id_param, json_param,
+    Content, Handler, Param, Resolve, RoutePath, RouteSpec, common_errors, id_param, json_param,
     read_schema_name, replacement_schema_name, update_all_schema_name,
 };
+use crate::auth::Policy;
 use crate::crud::{CrudResource, Operation};
+use portico_ports::auth::OperationKind;
 
 /// LoopBack's eight CRUD routes of one resource (three when read-only).
 pub(super) fn crud_routes(
     index: usize,
     resource: &CrudResource,
     body_limit: usize,
+    resolve: Resolve<'_>,
 ) -> Vec<RouteSpec> {
     let model = resource.model();
     let name = &model.name;
@@ -171,10 +174,24 @@ pub(super) fn crud_routes(
                 format!("the {name} is no longer at the If-Match version"),
             );
         }
+        let controller = format!("{name}Controller");
+        let kind = if operation.is_read() {
+            OperationKind::Read
+        } else {
+            OperationKind::Write
+        };
+        let id = format!("{controller}.{}", operation.method_name());
+        let policy = Policy {
+            access: resolve(&id, resource.access_for(kind)),
+            resource: name.clone(),
+            operation: id,
+            kind,
+        };
+        errors.policy(&policy);
         routes.push(RouteSpec {
             method,
             path,
-            controller: format!("{name}Controller"),
+            controller,
             operation: operation.method_name().to_owned(),
             summary,
             params,
@@ -183,6 +200,7 @@ pub(super) fn crud_routes(
             etag,
             errors: errors.into_list(),
             handler: Handler::Crud(index, operation),
+            policy,
         });
     }
     routes

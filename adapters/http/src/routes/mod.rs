@@ -14,6 +14,12 @@ use poem::http::Method;
 use portico_domain::{ModelDef, PropertyType};
 
 use crate::api::{MAX_HEADERS_SIZE, MAX_URL_LENGTH};
+use crate::auth::Policy;
+use portico_ports::auth::Access;
+
+/// Gives an operation its access: from its id and its resource's own access (if any), the
+/// API's override for the id, else the resource's, else the API's default.
+pub(crate) type Resolve<'a> = &'a dyn Fn(&str, Option<&Access>) -> Access;
 use crate::crud::{CrudResource, Operation};
 use crate::relation::{RelationOperation, RelationResource};
 
@@ -134,6 +140,8 @@ pub(crate) struct RouteSpec {
     pub(crate) errors: Vec<(u16, String)>,
     /// The handler that serves it.
     pub(crate) handler: Handler,
+    /// Who may call it: what the router enforces and the document's `security` says.
+    pub(crate) policy: Policy,
 }
 
 /// Which handler serves a route: an index into the API's resources or relations.
@@ -194,6 +202,14 @@ impl Errors {
         )
     }
 
+    /// The statuses an operation's policy answers (401, 403).
+    fn policy(&mut self, policy: &Policy) -> &mut Self {
+        for (status, reason) in policy.errors() {
+            self.add(status, reason);
+        }
+        self
+    }
+
     fn into_list(self) -> Vec<(u16, String)> {
         self.0
             .into_iter()
@@ -225,15 +241,17 @@ fn common_errors() -> Errors {
     errors
 }
 
-/// The whole table: the CRUD routes of `resources`, then the routes of `relations`.
+/// The whole table: the CRUD routes of `resources`, then the routes of `relations`, each with
+/// its access as `resolve` gives it.
 pub(crate) fn table(
     resources: &[CrudResource],
     relations: &[RelationResource],
     body_limit: usize,
+    resolve: Resolve<'_>,
 ) -> Vec<RouteSpec> {
     let mut routes = Vec::new();
     for (index, resource) in resources.iter().enumerate() {
-        routes.extend(crud::crud_routes(index, resource, body_limit));
+        routes.extend(crud::crud_routes(index, resource, body_limit, resolve));
     }
     for (index, (relation, controller)) in relations
         .iter()
@@ -245,6 +263,7 @@ pub(crate) fn table(
             relation,
             &controller,
             body_limit,
+            resolve,
         ));
     }
     routes

@@ -5,10 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use poem::http::Method;
 use portico_domain::{ModelDef, RelationDef, RelationKind};
+use portico_ports::auth::OperationKind;
+
+use crate::auth::Policy;
 
 use super::{
-    Content, Handler, RoutePath, RouteSpec, common_errors, id_param, json_param, read_schema_name,
-    update_all_schema_name,
+    Content, Handler, Resolve, RoutePath, RouteSpec, common_errors, id_param, json_param,
+    read_schema_name, update_all_schema_name,
 };
 use crate::relation::{RelationOperation, RelationResource};
 
@@ -52,6 +55,7 @@ pub(super) fn relation_routes(
     resource: &RelationResource,
     controller: &str,
     body_limit: usize,
+    resolve: Resolve<'_>,
 ) -> Vec<RouteSpec> {
     let Some(relation) = resource.relation() else {
         return Vec::new();
@@ -190,6 +194,19 @@ pub(super) fn relation_routes(
                 )
             }
         };
+        let kind = if operation.is_read() {
+            OperationKind::Read
+        } else {
+            OperationKind::Write
+        };
+        let id = format!("{controller}.{name}");
+        let policy = Policy {
+            access: resolve(&id, resource.access_for(kind)),
+            resource: s.clone(),
+            operation: id,
+            kind,
+        };
+        errors.policy(&policy);
         routes.push(RouteSpec {
             method,
             path: path.clone(),
@@ -202,6 +219,7 @@ pub(super) fn relation_routes(
             etag: None,
             errors: errors.into_list(),
             handler: Handler::Relation(index, operation),
+            policy,
         });
     }
     routes

@@ -57,6 +57,32 @@ pub struct Cover {
     pub folder: Option<Box<Folder>>,
 }
 
+/// A board of cards, shared by everyone (the auth cases').
+#[derive(Entity, Clone, Debug)]
+#[allow(dead_code)]
+pub struct Board {
+    #[portico(id, generated)]
+    pub id: Option<i64>,
+    pub title: String,
+    #[portico(has_many(target = Card))]
+    pub cards: Option<Vec<Card>>,
+}
+
+/// A card on a board, owned by the user who created it (the auth cases').
+#[derive(Entity, Clone, Debug)]
+#[allow(dead_code)]
+pub struct Card {
+    #[portico(id, generated)]
+    pub id: Option<i64>,
+    pub title: String,
+    #[portico(index)]
+    pub owner_id: Option<String>,
+    #[portico(index)]
+    pub board_id: Option<i64>,
+    #[portico(belongs_to(target = Board))]
+    pub board: Option<Box<Board>>,
+}
+
 /// Migrates the three models into `store`.
 pub async fn migrate(store: &dyn Store) -> Result<(), Error> {
     for model in [

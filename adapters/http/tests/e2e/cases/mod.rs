@@ -1,6 +1,7 @@
 //! The cases, by topic. Each names whether it depends on the backend (run on every backend) or
 //! not (run on memory only).
 
+pub mod auth;
 pub mod conflicts;
 pub mod crud;
 pub mod document;
@@ -61,8 +62,10 @@ pub fn all() -> Vec<Case> {
         conflicts::concurrent_patches_with_etags_lose_nothing,
         conflicts::concurrent_creates_of_one_unique_value,
         conflicts::concurrent_creates_of_one_id,
+        auth::owned_records_are_unreachable_by_others,
     ];
     cases.extend(cases![false =>
+        auth::policies_answer_401_and_403_in_the_envelope,
         document::openapi_and_explorer_are_served,
         document::openapi_documents_relations_and_include,
         document::extra_routes_are_served_and_documented,
