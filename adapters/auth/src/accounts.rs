@@ -4,7 +4,7 @@
 //!
 //! | route | access | answer |
 //! |---|---|---|
-//! | `POST /signup` `{email, password, username?}` | public | 200, the user (no password) |
+//! | `POST /signup` `{email, password}` | public | 200, the user (no password) |
 //! | `POST /users/login` `{email, password}` | public | 200 `{token}`; 401 `Invalid email or password.`; 429 with `Retry-After` |
 //! | `GET /whoAmI` | authenticated | 200, the caller's id (text) |
 //! | `GET /users` | role `admin` | 200, the users |
@@ -37,8 +37,8 @@ pub struct User {
     /// The id, a UUID the kit generates.
     #[portico(id, generated)]
     pub id: Option<Uuid>,
-    /// The user's email: how they log in.
-    #[portico(unique, format = "email", length(max = 254))]
+    /// The user's email: how they log in (one `@`, no spaces: the signup's own rule).
+    #[portico(unique, pattern = r"^[^@\s]+@[^@\s]+$", length(max = 254))]
     pub email: String,
     /// A display name.
     #[portico(length(max = 100))]
@@ -151,9 +151,6 @@ pub struct NewUserRequest {
     /// The password: 8 to 128 characters.
     #[oai(validator(min_length = 8, max_length = 128))]
     pub password: String,
-    /// A display name.
-    #[oai(validator(max_length = 100))]
-    pub username: Option<String>,
 }
 
 /// A login (LoopBack's `CredentialsRequestBody`).
@@ -189,18 +186,14 @@ impl UserController {
         operation_id = "UserController.signup"
     )]
     async fn signup(&self, body: Json<NewUserRequest>) -> Result<Json<Model<User>>, ApiError> {
-        let NewUserRequest {
-            email,
-            password,
-            username,
-        } = body.0;
+        let NewUserRequest { email, password } = body.0;
         let hash = self.hash(password).await?;
         let user = self
             .users
             .create(User {
                 id: None,
                 email,
-                username,
+                username: None,
                 email_verified: None,
                 roles: None,
             })

@@ -270,3 +270,103 @@ impl<'a> FromRequest<'a> for CallerScope {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use poem_openapi::OpenApi;
+    use poem_openapi::payload::PlainText;
+    use portico_ports::auth::{Access, Principal};
+    use serde_json::json;
+
+    use super::Caller;
+    use crate::RestApi;
+    use crate::testing::{Method, StaticTokens, call};
+
+    struct Greetings;
+
+    #[OpenApi]
+    impl Greetings {
+        /// Greets the caller.
+        #[oai(path = "/me", method = "get", operation_id = "Greetings.me")]
+        async fn me(&self, caller: Caller) -> PlainText<String> {
+            PlainText(caller.0.name.unwrap_or_default())
+        }
+
+        /// Greets anyone, by name when known.
+        #[oai(path = "/hello", method = "get", operation_id = "Greetings.hello")]
+        async fn hello(&self, caller: Option<Caller>) -> PlainText<String> {
+            PlainText(caller.map_or("stranger".to_owned(), |c| c.0.id))
+        }
+    }
+
+    #[tokio::test]
+    async fn custom_handlers_get_the_caller_a_test_token_stands_for() {
+        let tokens = StaticTokens::new().token("t1", Principal::new("42").with_name("Ada"));
+        let api = RestApi::new("greetings", "1")
+            .authentication(Arc::new(tokens))
+            .api(Greetings)
+            .operation_access("Greetings.hello", Access::Public)
+            .into_endpoint()
+            .expect("an API");
+        let me = call(
+            &api,
+            Method::GET,
+            "/me",
+            &[("authorization", "Bearer t1")],
+            None,
+        )
+        .await;
+        assert_eq!((me.status, me.body), (200, json!("Ada")));
+        let anonymous = call(&api, Method::GET, "/me", &[], None).await;
+        assert_eq!(anonymous.status, 401);
+        assert_eq!(
+            anonymous.body["error"]["message"],
+            "Authorization header not found."
+        );
+        let known = call(
+            &api,
+            Method::GET,
+            "/hello",
+            &[("authorization", "Bearer t1")],
+            None,
+        )
+        .await;
+        // (The text `42` reads back as the JSON number.)
+        assert_eq!(known.body, json!(42));
+        // On a public operation a bad token is no caller, not an error.
+        let bad = call(
+            &api,
+            Method::GET,
+            "/hello",
+            &[("authorization", "Bearer nope")],
+            None,
+        )
+        .await;
+        assert_eq!((bad.status, bad.body), (200, json!("stranger")));
+    }
+
+    #[test]
+    fn policies_nothing_enforces_are_refused() {
+        let refused = RestApi::new("greetings", "1")
+            .default_access(Access::Authenticated)
+            .api(Greetings)
+            .into_endpoint()
+            .err();
+        assert!(
+            matches!(refused, Some(crate::BuildError::NoAuthentication(_))),
+            "{refused:?}"
+        );
+        let unknown = RestApi::new("greetings", "1")
+            .authentication(Arc::new(StaticTokens::new()))
+            .operation_access("Greetings.nothing", Access::Public)
+            .api(Greetings)
+            .into_endpoint()
+            .err();
+        assert!(
+            matches!(unknown, Some(crate::BuildError::UnknownOperation(_))),
+            "{unknown:?}"
+        );
+    }
+}

@@ -63,6 +63,8 @@
 //! | 400 | `INVALID_PARAMETER_VALUE` | a bad `filter`, `where` or path id (every problem in `details`); a body that is not JSON or holds `__proto__` / `constructor.prototype`; a body id differing from the path id |
 //! | 400 | `MISSING_REQUIRED_PARAMETER` | an empty body |
 //! | 400 | `INVALID_BODY_DEFINITION` | an empty patch (`{}`); a navigational property in a body; a relation route's body changing the key the relation sets |
+//! | 401 | `AUTHENTICATION_REQUIRED`, `INVALID_AUTHORIZATION_HEADER`, `INVALID_TOKEN`, `INVALID_CREDENTIALS` | no, malformed or unverifiable bearer token on an operation that needs a caller (LoopBack's messages, `WWW-Authenticate: Bearer`); a failed login |
+//! | 403 | `ACCESS_DENIED` | `Access denied`: the caller lacks the role, or the voters deny |
 //! | 404 | `ENTITY_NOT_FOUND` | `Entity not found: Todo with id 99`; a relation route's source that does not exist (`POST`), a to-one relation with no related record (`GET`) |
 //! | 404 | `ENDPOINT_NOT_FOUND` | `Endpoint "GET /x" not found.` (unknown paths) |
 //! | 405 | `METHOD_NOT_ALLOWED` | a verb the path does not serve, with `Allow` (a bare `OPTIONS` is 204 with `Allow`) |
@@ -74,10 +76,22 @@
 //! | 414 | `URI_TOO_LONG` | a URL over [`MAX_URL_LENGTH`] (16 KiB; past 64 KiB the HTTP server answers itself, with an empty body) |
 //! | 415 | `UNSUPPORTED_MEDIA_TYPE` | a body that is not `application/json` |
 //! | 422 | `VALIDATION_FAILED` | the body breaks the model (one problem per property; `null` only where the schema says `nullable`; an empty required string); AJV-shaped `details` |
+//! | 429 | `TOO_MANY_ATTEMPTS` | too many failed logins (`Retry-After`) |
 //! | 431 | `HEADERS_TOO_LARGE` | request headers over [`MAX_HEADERS_SIZE`] (16 KiB) |
 //! | 501 | `NOT_IMPLEMENTED` | an operator the backend cannot honour |
 //! | 503 | `SERVICE_UNAVAILABLE` | the backend cannot be reached |
 //! | 500 | `INTERNAL_SERVER_ERROR` | anything else; the cause is logged, never sent |
+//!
+//! ## Authentication and authorization
+//!
+//! [`RestApi::authentication`] sets the [`TokenVerifier`] of bearer tokens; every operation then
+//! has an [`Access`] — its own ([`RestApi::operation_access`]), its resource's
+//! ([`CrudResource::read_access`], [`CrudResource::write_access`], the same on
+//! [`RelationResource`]), or the API's default ([`RestApi::default_access`]: authenticated once
+//! a verifier is set). The router enforces it, and the document's `security`, its `jwt` scheme
+//! and the 401/403 responses are written from the same value. [`CrudResource::owned_by`] scopes
+//! a model's records to their creators through every route. Handlers get the caller with the
+//! [`Caller`] extractor.
 //!
 //! ## CORS
 //!

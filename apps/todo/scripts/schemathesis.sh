@@ -17,6 +17,10 @@
 #                              has typed operations of its own)
 #   SCHEMATHESIS_PATHS         a regular expression: fuzz only the operations of matching paths
 #                              (default every operation)
+#
+# For portico-todo-jwt the app gets a random JWT_SECRET, an account is signed up and logged in
+# with curl, and Schemathesis sends its bearer token (its `ignored_auth` check then also calls
+# each secured operation without it, expecting 401).
 set -euo pipefail
 
 version="4.32.5"
@@ -72,13 +76,27 @@ target_dir="$(cargo metadata --format-version 1 --no-deps |
 binary="$target_dir/debug/$app"
 
 failed=()
+auth=()
+if [ "$app" = "portico-todo-jwt" ]; then
+    JWT_SECRET="$(head -c 32 /dev/urandom | base64)"
+    export JWT_SECRET
+fi
 for database_url in $backends; do
     start_todo_app "$binary" "$database_url" "$work/app.log"
     echo "schemathesis: $database_url at $url (pid $app_pid)"
+    if [ "$app" = "portico-todo-jwt" ]; then
+        account='{"email":"fuzz@example.com","password":"schemathesis"}'
+        curl -sf -X POST "$url/signup" -H 'Content-Type: application/json' -d "$account" >/dev/null ||
+            fail "signup failed"
+        token="$(curl -sf -X POST "$url/users/login" -H 'Content-Type: application/json' -d "$account" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')" || fail "login failed"
+        auth=(-H "Authorization: Bearer $token")
+    fi
     # Run from the scratch directory: Schemathesis keeps its example database in the cwd.
     if (cd "$work" && timeout "$run_timeout" "$venv/bin/schemathesis" run "$url/openapi.json" \
         --checks all \
         "${paths[@]}" \
+        "${auth[@]}" \
         --phases examples,coverage,fuzzing,stateful \
         --seed "$seed" \
         --max-examples "$max_examples" \

@@ -543,3 +543,39 @@ async fn the_document_says_what_is_enforced() {
     }
     expect_test::expect_file!["openapi.json"].assert_eq(&document_text(&app).await);
 }
+
+#[test]
+fn the_binary_refuses_to_start_without_a_secret_and_prints_its_document_with_one() {
+    let binary = env!("CARGO_BIN_EXE_portico-todo-jwt");
+    let refused = std::process::Command::new(binary)
+        .env_remove("JWT_SECRET")
+        .env_remove("PORTICO_DEVELOPMENT")
+        .env("DATABASE_URL", "memory:")
+        .env("PORT", "0")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("JWT_SECRET"), "{message}");
+    let short = std::process::Command::new(binary)
+        .env("JWT_SECRET", "short")
+        .env_remove("PORTICO_DEVELOPMENT")
+        .env("DATABASE_URL", "memory:")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(short.status.code(), Some(2), "{short:?}");
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("32"),
+        "{short:?}"
+    );
+    let printed = std::process::Command::new(binary)
+        .arg("openapi")
+        .env("JWT_SECRET", SECRET)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the binary runs");
+    assert!(printed.status.success(), "{printed:?}");
+    let document: Json = serde_json::from_slice(&printed.stdout).expect("a JSON document");
+    let snapshot: Json = serde_json::from_str(include_str!("openapi.json")).expect("the snapshot");
+    assert_eq!(document, snapshot, "the printed document is the served one");
+}
