@@ -308,14 +308,20 @@ impl RestApi {
     }
 
     /// The policy of an extra route's verb.
+    /// The operation id is its path item's `operationId` for the verb, else `GET /path`; an
+    /// override of that id wins over the route's own access (`/ping` is public unless the app
+    /// says otherwise).
     fn extra_policy(&self, route: &ExtraRoute, method: &Method) -> Policy {
         let template = openapi_path(&route.path);
-        let id = format!("{method} {template}");
+        let id = route
+            .path_item
+            .as_ref()
+            .and_then(|item| item.get(method.as_str().to_ascii_lowercase()))
+            .and_then(|op| op.get("operationId"))
+            .and_then(Json::as_str)
+            .map_or_else(|| format!("{method} {template}"), str::to_owned);
         Policy {
-            access: route
-                .access
-                .clone()
-                .unwrap_or_else(|| self.resolve_access(&id, None)),
+            access: self.resolve_access(&id, route.access.as_ref()),
             resource: template,
             operation: id,
             kind: kind_of(method),

@@ -84,6 +84,36 @@ impl Security {
     }
 }
 
+/// A resource's own access for its reading and its writing routes (`None`: the API's
+/// default).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KindAccess {
+    read: Option<Access>,
+    write: Option<Access>,
+}
+
+impl KindAccess {
+    /// Sets the access of the routes of `kind`, or of all when `None`.
+    pub(crate) fn set(&mut self, kind: Option<OperationKind>, access: Access) {
+        match kind {
+            Some(OperationKind::Read) => self.read = Some(access),
+            Some(OperationKind::Write) => self.write = Some(access),
+            None => {
+                self.read = Some(access.clone());
+                self.write = Some(access);
+            }
+        }
+    }
+
+    /// The access of the routes of `kind`, when the resource has one.
+    pub(crate) fn of(&self, kind: OperationKind) -> Option<&Access> {
+        match kind {
+            OperationKind::Read => self.read.as_ref(),
+            OperationKind::Write => self.write.as_ref(),
+        }
+    }
+}
+
 /// The policy of one operation: its access, and what a voter is told about it.
 #[derive(Debug, Clone)]
 pub(crate) struct Policy {

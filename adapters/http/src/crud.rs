@@ -13,6 +13,7 @@ use portico_ports::RecordRepository;
 use portico_ports::auth::{Access, OperationKind};
 use serde_json::{Value as Json, json};
 
+use crate::auth::KindAccess;
 use crate::error::{ApiError, JSON_MEDIA_TYPE};
 use crate::{body, etag, params};
 
@@ -42,9 +43,8 @@ pub struct CrudResource {
     /// Keys refused in `filter`, `where` and bodies beside LoopBack's built-in ones: the
     /// API's [`RestApi::prohibited_keys`](crate::RestApi::prohibited_keys).
     pub(crate) prohibited_keys: Arc<[String]>,
-    /// Who may call the reading and the writing routes (`None`: the API's default).
-    pub(crate) read_access: Option<Access>,
-    pub(crate) write_access: Option<Access>,
+    /// Who may call the reading and the writing routes.
+    pub(crate) access: KindAccess,
     /// The property holding each record's owner, when records belong to their creators.
     pub(crate) owner: Option<String>,
 }
@@ -70,28 +70,28 @@ impl CrudResource {
             read_only: false,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             prohibited_keys: Vec::new().into(),
-            read_access: None,
-            write_access: None,
+            access: KindAccess::default(),
             owner: None,
         }
     }
 
     /// Who may call every route of the resource (instead of the API's
     /// [default](crate::RestApi::default_access)).
-    pub fn access(self, access: Access) -> Self {
-        self.read_access(access.clone()).write_access(access)
+    pub fn access(mut self, access: Access) -> Self {
+        self.access.set(None, access);
+        self
     }
 
     /// Who may call the reading routes (`find`, `count`, `findById`).
     pub fn read_access(mut self, access: Access) -> Self {
-        self.read_access = Some(access);
+        self.access.set(Some(OperationKind::Read), access);
         self
     }
 
     /// Who may call the writing routes (`create`, `updateAll`, `updateById`, `replaceById`,
     /// `deleteById`).
     pub fn write_access(mut self, access: Access) -> Self {
-        self.write_access = Some(access);
+        self.access.set(Some(OperationKind::Write), access);
         self
     }
 
@@ -107,12 +107,9 @@ impl CrudResource {
         self
     }
 
-    /// The resource's own access for routes of `kind`.
+    /// Its own access for routes of `kind`.
     pub(crate) fn access_for(&self, kind: OperationKind) -> Option<&Access> {
-        match kind {
-            OperationKind::Read => self.read_access.as_ref(),
-            OperationKind::Write => self.write_access.as_ref(),
-        }
+        self.access.of(kind)
     }
 
     /// Serves only `GET /todos`, `GET /todos/count` and `GET /todos/{id}` when `true`

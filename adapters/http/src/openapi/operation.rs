@@ -18,10 +18,12 @@ fn parameter(param: &Param) -> Json {
             "required": true,
             "schema": type_schema(ty, Side::Input),
         }),
+        // The example is what the explorer's "Try it out" starts from: without one, Swagger
+        // UI builds a sample of the schema (`"order": "string"`), which is a 400.
         Param::Json { name, schema } => json!({
             "name": name,
             "in": "query",
-            "content": json_content(schema_ref(schema)),
+            "content": {"application/json": {"schema": schema_ref(schema), "example": {}}},
         }),
         Param::IfMatch => json!({
             "name": "If-Match",

@@ -563,17 +563,28 @@ pub(crate) fn error_schema() -> Json {
                     "name": {"type": "string"},
                     "message": {"type": "string"},
                     "code": {"type": "string"},
+                    // One entry per problem; for a `filter` or `where` that is no JSON
+                    // (or holds a prohibited key), LoopBack's `{"syntaxError": reason}`.
                     "details": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "path": {"type": "string"},
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                                "info": {"type": "object"},
+                        "oneOf": [
+                            {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "path": {"type": "string"},
+                                        "code": {"type": "string"},
+                                        "message": {"type": "string"},
+                                        "info": {"type": "object"},
+                                    },
+                                },
                             },
-                        },
+                            {
+                                "type": "object",
+                                "properties": {"syntaxError": {"type": "string"}},
+                                "required": ["syntaxError"],
+                            },
+                        ],
                     },
                 },
                 "required": ["statusCode", "name", "message"],

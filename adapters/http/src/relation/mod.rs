@@ -13,6 +13,7 @@ use portico_ports::auth::{Access, OperationKind};
 use portico_ports::{CrudRepository, RecordRepository, RelatedRecords};
 use serde_json::json;
 
+use crate::auth::KindAccess;
 use crate::crud::{
     DEFAULT_MAX_PAGE_SIZE, json_response, path_id, record_response, records_response,
 };
@@ -64,9 +65,8 @@ pub struct RelationResource {
     /// Keys refused in `filter`, `where` and bodies beside LoopBack's built-in ones: the
     /// API's [`RestApi::prohibited_keys`](crate::RestApi::prohibited_keys).
     pub(crate) prohibited_keys: Arc<[String]>,
-    /// Who may call the reading and the writing routes (`None`: the API's default).
-    pub(crate) read_access: Option<Access>,
-    pub(crate) write_access: Option<Access>,
+    /// Who may call the reading and the writing routes.
+    pub(crate) access: KindAccess,
 }
 
 impl std::fmt::Debug for RelationResource {
@@ -103,36 +103,33 @@ impl RelationResource {
             read_only: false,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             prohibited_keys: Vec::new().into(),
-            read_access: None,
-            write_access: None,
+            access: KindAccess::default(),
         }
     }
 
     /// Who may call every route of the relation (instead of the API's
     /// [default](crate::RestApi::default_access)). Owned models stay scoped to their owner
     /// here as everywhere ([`CrudResource::owned_by`](crate::CrudResource::owned_by)).
-    pub fn access(self, access: Access) -> Self {
-        self.read_access(access.clone()).write_access(access)
+    pub fn access(mut self, access: Access) -> Self {
+        self.access.set(None, access);
+        self
     }
 
     /// Who may call the `GET` route.
     pub fn read_access(mut self, access: Access) -> Self {
-        self.read_access = Some(access);
+        self.access.set(Some(OperationKind::Read), access);
         self
     }
 
     /// Who may call the writing routes (`POST`, `PATCH`, `DELETE`).
     pub fn write_access(mut self, access: Access) -> Self {
-        self.write_access = Some(access);
+        self.access.set(Some(OperationKind::Write), access);
         self
     }
 
-    /// The relation's own access for routes of `kind`.
+    /// Its own access for routes of `kind`.
     pub(crate) fn access_for(&self, kind: OperationKind) -> Option<&Access> {
-        match kind {
-            OperationKind::Read => self.read_access.as_ref(),
-            OperationKind::Write => self.write_access.as_ref(),
-        }
+        self.access.of(kind)
     }
 
     /// Every relation of the model of `repository`, each with its default segment.

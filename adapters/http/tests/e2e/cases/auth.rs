@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use portico_http::testing::StaticTokens;
 use portico_http::{Access, CrudResource, RelationResource, RestApi};
+use portico_ports::auth::{AccessRequest, Decision, Voter};
 use portico_ports::{Principal, Repository};
 use serde_json::{Value as Json, json};
 
@@ -35,6 +36,8 @@ fn owned_api(ctx: &Ctx) -> Result<TestServer, String> {
         .token("root", Principal::new("root").with_roles(["admin"]));
     let endpoint = RestApi::new("boards", "1.0.0")
         .authentication(Arc::new(tokens))
+        // A voter: only their owner deletes boards (cards are owned anyway).
+        .operation_access("BoardController.deleteById", Access::voter(Only("root")))
         .resource(
             CrudResource::new("/boards", Arc::new(boards.clone()))
                 .write_access(Access::roles(["admin"])),
@@ -44,6 +47,20 @@ fn owned_api(ctx: &Ctx) -> Result<TestServer, String> {
         .into_endpoint()
         .map_err(|e| e.to_string())?;
     TestServer::start(endpoint)
+}
+
+/// Allows one principal, denies the rest.
+struct Only(&'static str);
+
+#[async_trait::async_trait]
+impl Voter for Only {
+    async fn vote<'a>(&self, request: &AccessRequest<'a>) -> Decision {
+        if request.principal.id == self.0 {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        }
+    }
 }
 
 fn call(
@@ -114,6 +131,11 @@ pub fn policies_answer_401_and_403_in_the_envelope(ctx: &mut Ctx) -> Outcome {
         200,
         "an admin",
     )?;
+    // The voter's operation: its own access overrules the resource's write role.
+    let voted = call(&client, "alice", "DELETE", "/boards/1", None)?;
+    expect_error(&voted, 403, "ACCESS_DENIED", "the voter denies")?;
+    let allowed = call(&client, "root", "DELETE", "/boards/1", None)?;
+    expect_status(&allowed, 204, "the voter allows")?;
     // Preflights and unserved verbs need no token.
     expect_status(
         &client.send("OPTIONS", "/cards", &[], Body::None)?,
