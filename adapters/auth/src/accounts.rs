@@ -72,6 +72,7 @@ pub struct Accounts {
     jwt: Arc<JwtService>,
     passwords: Arc<Passwords>,
     throttle: Arc<LoginThrottle>,
+    trusted_proxies: usize,
 }
 
 impl std::fmt::Debug for Accounts {
@@ -88,7 +89,18 @@ impl Accounts {
             jwt: Arc::new(jwt),
             passwords: Arc::new(Passwords::new()),
             throttle: Arc::new(LoginThrottle::new(ThrottleConfig::default())),
+            trusted_proxies: 0,
         }
+    }
+
+    /// Behind `count` proxies of your own (a load balancer: 1), login throttling counts
+    /// failures per client address as the nearest proxy saw it, from `X-Forwarded-For`
+    /// (each proxy appends the address it was called from; the client's is the `count`th from
+    /// the right). Default 0: the TCP peer, and `X-Forwarded-For` — which any client can
+    /// write — is ignored. Without it, behind a proxy every client shares the proxy's address.
+    pub fn trusted_proxies(mut self, count: usize) -> Self {
+        self.trusted_proxies = count;
+        self
     }
 
     /// With these login limits.
@@ -223,7 +235,7 @@ impl UserController {
     async fn login(&self, req: &Request, body: Json<Credentials>) -> Result<Json<Token>, ApiError> {
         let Credentials { email, password } = body.0;
         let account = account_key(&email);
-        let address = address_key(&client_address(req));
+        let address = address_key(&client_address(req, self.accounts.trusted_proxies));
         let keys = [account.as_str(), address.as_str()];
         let throttle = &self.accounts.throttle;
         throttle.check(&keys, Instant::now())?;
@@ -330,14 +342,61 @@ fn principal_of(user: &User) -> Result<Principal, Error> {
     Ok(principal)
 }
 
-/// The address a request came from (the peer; a proxy's `X-Forwarded-For` is not trusted).
-fn client_address(req: &Request) -> String {
-    req.remote_addr()
-        .as_socket_addr()
-        .map(|a| a.ip())
-        .map_or_else(|| "unknown".to_owned(), |ip: IpAddr| ip.to_string())
+/// The address a request came from: the TCP peer, or behind `trusted_proxies` proxies the
+/// address the nearest one saw (see [`Accounts::trusted_proxies`]); the peer when the header
+/// has fewer entries than there are proxies.
+fn client_address(req: &Request, trusted_proxies: usize) -> String {
+    let peer = || {
+        req.remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip())
+            .map_or_else(|| "unknown".to_owned(), |ip: IpAddr| ip.to_string())
+    };
+    if trusted_proxies == 0 {
+        return peer();
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    forwarded
+        .len()
+        .checked_sub(trusted_proxies)
+        .and_then(|i| forwarded.get(i))
+        .map_or_else(peer, |a| (*a).to_owned())
 }
 
 fn missing(what: &str) -> portico_domain::error::Message {
     portico_domain::error::Message(format!("the store returned no {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::Request;
+
+    use super::client_address;
+
+    #[test]
+    fn the_client_address_is_the_peer_unless_proxies_are_trusted() {
+        let req = Request::builder()
+            .header("x-forwarded-for", "203.0.113.9, 10.0.0.2")
+            .header("x-forwarded-for", "10.0.0.3")
+            .finish();
+        // Built in process, the request has no socket peer.
+        assert_eq!(client_address(&req, 0), "unknown");
+        assert_eq!(client_address(&req, 1), "10.0.0.3");
+        assert_eq!(client_address(&req, 3), "203.0.113.9");
+        assert_eq!(
+            client_address(&req, 4),
+            "unknown",
+            "fewer entries than proxies"
+        );
+        let none = Request::builder().finish();
+        assert_eq!(client_address(&none, 1), "unknown");
+    }
 }
