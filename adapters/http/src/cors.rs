@@ -10,8 +10,9 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 use crate::api::CorsPolicy;
 use crate::error::ApiError;
 
-/// Response headers browser code may read besides the simple ones: the version of an entity.
-const EXPOSED_HEADERS: &str = "ETag";
+/// Response headers browser code may read besides the simple ones: the version of an entity,
+/// why a call was not authenticated, and when a throttled one may be retried.
+const EXPOSED_HEADERS: &str = "ETag, WWW-Authenticate, Retry-After";
 
 /// True when `policy` lets `origin` call the API.
 fn allows(policy: &CorsPolicy, origin: &HeaderValue) -> bool {

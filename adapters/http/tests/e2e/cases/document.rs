@@ -19,6 +19,11 @@ pub fn cors_allows_any_origin_by_default(ctx: &mut Ctx) -> Outcome {
         response.header("access-control-allow-origin") == Some("https://elsewhere.example"),
         || format!("no CORS header: {:?}", response.headers),
     )?;
+    ensure(
+        response.header("access-control-expose-headers")
+            == Some("ETag, WWW-Authenticate, Retry-After"),
+        || format!("exposed: {:?}", response.headers),
+    )?;
     let error = client.send("GET", "/notes/99", &origin, Body::None)?;
     ensure(
         error.header("access-control-allow-origin").is_some(),
