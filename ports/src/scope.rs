@@ -19,8 +19,9 @@ use crate::transaction::{Transaction, TransactionOptions};
 pub struct Scope {
     /// The caller's id; `None` for an anonymous caller, who owns nothing.
     owner: Option<String>,
-    /// Owned models: the model's name and the property holding its owner's id.
-    owned: Vec<(String, String)>,
+    /// Owned models: the model's name and the property holding its owner's id (shared by
+    /// the scopes of every caller of one API).
+    owned: Arc<Vec<(String, String)>>,
 }
 
 /// What a scope does to one model's records.
@@ -42,19 +43,23 @@ impl Scope {
     pub fn of(owner: Option<&str>) -> Self {
         Scope {
             owner: owner.map(str::to_owned),
-            owned: Vec::new(),
+            owned: Arc::default(),
         }
     }
 
     /// With `model`'s records owned through `property` (e.g. `Todo`, `ownerId`).
     pub fn owning(mut self, model: impl Into<String>, property: impl Into<String>) -> Self {
-        self.owned.push((model.into(), property.into()));
+        Arc::make_mut(&mut self.owned).push((model.into(), property.into()));
         self
     }
 
-    /// Whether it restricts no model.
-    pub fn is_empty(&self) -> bool {
-        self.owned.is_empty()
+    /// The same owned models, for the caller with this id: cheap (the models are shared), so
+    /// a transport builds the scope once and gives each request its caller.
+    pub fn for_owner(&self, owner: Option<&str>) -> Self {
+        Scope {
+            owner: owner.map(str::to_owned),
+            owned: Arc::clone(&self.owned),
+        }
     }
 
     fn restriction(&self, model: &ModelDef) -> Restriction {

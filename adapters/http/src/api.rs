@@ -20,6 +20,7 @@ use crate::relation::RelationResource;
 use crate::routes::{self, Handler, RouteSpec};
 use crate::{auth, cors, mount};
 use portico_domain::error::error_chain;
+use portico_ports::Scope;
 use portico_ports::auth::{Access, Authorization, OperationKind, TokenVerifier};
 
 /// The request body limit applied unless [`RestApi::body_limit`] says otherwise: 1 MiB, as
@@ -333,8 +334,18 @@ impl RestApi {
         let owned = self
             .resources
             .iter()
-            .filter_map(|r| r.owner.clone().map(|p| (r.model().name.clone(), p)))
-            .collect();
+            .filter_map(|r| {
+                r.owner
+                    .as_ref()
+                    .map(|p| (r.model().name.clone(), p.clone()))
+            })
+            .fold(None, |scope: Option<Scope>, (model, property)| {
+                Some(
+                    scope
+                        .unwrap_or_else(|| Scope::of(None))
+                        .owning(model, property),
+                )
+            });
         Arc::new(Security {
             verifier: self.verifier.clone(),
             authorization: self.authorization,

@@ -26,11 +26,11 @@ use crate::error::ApiError;
 pub(crate) const SCHEME: &str = "jwt";
 
 /// What every guard of an API shares: the token verifier, how votes combine, and the owned
-/// models (model name, owner property) every caller's [`Scope`] restricts.
+/// models every caller's [`Scope`] restricts (`None` when the API owns none).
 pub(crate) struct Security {
     pub(crate) verifier: Option<Arc<dyn TokenVerifier>>,
     pub(crate) authorization: Authorization,
-    pub(crate) owned: Vec<(String, String)>,
+    pub(crate) owned: Option<Scope>,
 }
 
 impl Security {
@@ -73,14 +73,8 @@ impl Security {
     }
 
     fn scope(&self, caller: Option<&Principal>) -> Option<Arc<Scope>> {
-        if self.owned.is_empty() {
-            return None;
-        }
-        let scope = self.owned.iter().fold(
-            Scope::of(caller.map(|p| p.id.as_str())),
-            |scope, (model, property)| scope.owning(model.clone(), property.clone()),
-        );
-        Some(Arc::new(scope))
+        let owned = self.owned.as_ref()?;
+        Some(Arc::new(owned.for_owner(caller.map(|p| p.id.as_str()))))
     }
 }
 
@@ -189,7 +183,7 @@ pub(crate) fn guard_methods(
     let idle = policies
         .iter()
         .all(|(_, p)| !p.access.requires_authentication());
-    if idle && security.verifier.is_none() && security.owned.is_empty() {
+    if idle && security.verifier.is_none() && security.owned.is_none() {
         return endpoint;
     }
     Guarded {
@@ -305,6 +299,7 @@ impl<'a> FromRequest<'a> for CallerScope {
 mod tests {
     use std::sync::Arc;
 
+    use poem::EndpointExt as _;
     use poem_openapi::OpenApi;
     use poem_openapi::payload::PlainText;
     use portico_ports::auth::{Access, Principal};
@@ -375,6 +370,35 @@ mod tests {
         )
         .await;
         assert_eq!((bad.status, bad.body), (200, json!("stranger")));
+    }
+
+    #[tokio::test]
+    async fn a_public_route_is_protected_by_its_operation_id() {
+        let ping = || poem::endpoint::make_sync(|_| "pong").map_to_response();
+        let item = json!({"get": {"operationId": "PingController.ping", "responses": {"200": {"description": "pong"}}}});
+        let api = |protect: bool| {
+            let api = RestApi::new("ping", "1")
+                .authentication(Arc::new(StaticTokens::new()))
+                .public_route("/ping", ping(), Some(item.clone()));
+            let api = if protect {
+                api.operation_access("PingController.ping", Access::Authenticated)
+            } else {
+                api
+            };
+            api.into_endpoint().expect("an API")
+        };
+        assert_eq!(
+            call(&api(false), Method::GET, "/ping", &[], None)
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            call(&api(true), Method::GET, "/ping", &[], None)
+                .await
+                .status,
+            401
+        );
     }
 
     #[test]

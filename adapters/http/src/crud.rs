@@ -107,11 +107,6 @@ impl CrudResource {
         self
     }
 
-    /// Its own access for routes of `kind`.
-    pub(crate) fn access_for(&self, kind: OperationKind) -> Option<&Access> {
-        self.access.of(kind)
-    }
-
     /// Serves only `GET /todos`, `GET /todos/count` and `GET /todos/{id}` when `true`
     /// (LoopBack's `readonly`); the write verbs are then 405, with `Allow` naming the reads.
     pub fn read_only(mut self, read_only: bool) -> Self {

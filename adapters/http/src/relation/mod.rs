@@ -127,11 +127,6 @@ impl RelationResource {
         self
     }
 
-    /// Its own access for routes of `kind`.
-    pub(crate) fn access_for(&self, kind: OperationKind) -> Option<&Access> {
-        self.access.of(kind)
-    }
-
     /// Every relation of the model of `repository`, each with its default segment.
     pub fn all(base_path: impl Into<String>, repository: &CrudRepository) -> Vec<Self> {
         let base_path = base_path.into();

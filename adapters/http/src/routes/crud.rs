@@ -4,11 +4,9 @@ use poem::http::Method;
 
 use super::{
     Content, Handler, Param, Resolve, RoutePath, RouteSpec, common_errors, id_param, json_param,
-    read_schema_name, replacement_schema_name, update_all_schema_name,
+    read_schema_name, replacement_schema_name, row_policy, update_all_schema_name,
 };
-use crate::auth::Policy;
 use crate::crud::{CrudResource, Operation};
-use portico_ports::auth::OperationKind;
 
 /// LoopBack's eight CRUD routes of one resource (three when read-only).
 pub(super) fn crud_routes(
@@ -175,18 +173,13 @@ pub(super) fn crud_routes(
             );
         }
         let controller = format!("{name}Controller");
-        let kind = if operation.is_read() {
-            OperationKind::Read
-        } else {
-            OperationKind::Write
-        };
-        let id = format!("{controller}.{}", operation.method_name());
-        let policy = Policy {
-            access: resolve(&id, resource.access_for(kind)),
-            resource: name.clone(),
-            operation: id,
-            kind,
-        };
+        let policy = row_policy(
+            resolve,
+            &resource.access,
+            name,
+            format!("{controller}.{}", operation.method_name()),
+            operation.is_read(),
+        );
         errors.policy(&policy);
         routes.push(RouteSpec {
             method,

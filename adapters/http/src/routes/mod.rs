@@ -14,12 +14,34 @@ use poem::http::Method;
 use portico_domain::{ModelDef, PropertyType};
 
 use crate::api::{MAX_HEADERS_SIZE, MAX_URL_LENGTH};
-use crate::auth::Policy;
-use portico_ports::auth::Access;
+use crate::auth::{KindAccess, Policy};
+use portico_ports::auth::{Access, OperationKind};
 
 /// Gives an operation its access: from its id and its resource's own access (if any), the
 /// API's override for the id, else the resource's, else the API's default.
 pub(crate) type Resolve<'a> = &'a dyn Fn(&str, Option<&Access>) -> Access;
+
+/// The policy of a row of `resource` (the model's name) with operation id `operation`, reading
+/// or writing, its resource's `own` access resolved by `resolve`.
+fn row_policy(
+    resolve: Resolve<'_>,
+    own: &KindAccess,
+    resource: &str,
+    operation: String,
+    read: bool,
+) -> Policy {
+    let kind = if read {
+        OperationKind::Read
+    } else {
+        OperationKind::Write
+    };
+    Policy {
+        access: resolve(&operation, own.of(kind)),
+        resource: resource.to_owned(),
+        operation,
+        kind,
+    }
+}
 use crate::crud::{CrudResource, Operation};
 use crate::relation::{RelationOperation, RelationResource};
 

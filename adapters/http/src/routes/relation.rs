@@ -5,13 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use poem::http::Method;
 use portico_domain::{ModelDef, RelationDef, RelationKind};
-use portico_ports::auth::OperationKind;
-
-use crate::auth::Policy;
 
 use super::{
     Content, Handler, Resolve, RoutePath, RouteSpec, common_errors, id_param, json_param,
-    read_schema_name, update_all_schema_name,
+    read_schema_name, row_policy, update_all_schema_name,
 };
 use crate::relation::{RelationOperation, RelationResource};
 
@@ -194,18 +191,13 @@ pub(super) fn relation_routes(
                 )
             }
         };
-        let kind = if operation.is_read() {
-            OperationKind::Read
-        } else {
-            OperationKind::Write
-        };
-        let id = format!("{controller}.{name}");
-        let policy = Policy {
-            access: resolve(&id, resource.access_for(kind)),
-            resource: s.clone(),
-            operation: id,
-            kind,
-        };
+        let policy = row_policy(
+            resolve,
+            &resource.access,
+            s,
+            format!("{controller}.{name}"),
+            operation.is_read(),
+        );
         errors.policy(&policy);
         routes.push(RouteSpec {
             method,
